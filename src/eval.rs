@@ -1,0 +1,87 @@
+//! Evaluation: lower the graph from the roots, run a backend, store results in the nodes.
+
+use crate::error::Result;
+use crate::ir::{Graph, NodeRef};
+
+/// How to evaluate: the backend and the number of threads.
+///
+/// ```
+/// use lazynp::EvalOptions;
+/// let a = lazynp::array([1.0f32, 2.0]);
+/// for opts in [EvalOptions::fused(), EvalOptions::eager(), EvalOptions::interpreter().threads(1)] {
+///     let y = (&a * 2.0).eval_with(&opts)?;
+///     assert_eq!(y.to_vec::<f32>()?, vec![2.0, 4.0]);
+/// }
+/// # Ok::<(), lazynp::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct EvalOptions {
+    /// The backend.
+    pub mode: Mode,
+    /// Worker threads (`None`: all cores).
+    pub threads: Option<usize>,
+}
+
+/// Evaluation backends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Fuse into as few kernels as possible and JIT-compile them (the default).
+    Fused,
+    /// The same JIT, one kernel per op, every intermediate materialised (like NumPy).
+    Eager,
+    /// The reference interpreter (the oracle).
+    Interpreter,
+}
+
+impl Default for EvalOptions {
+    fn default() -> Self {
+        EvalOptions::fused()
+    }
+}
+
+impl EvalOptions {
+    /// Fused JIT (what `eval()` does).
+    pub fn fused() -> Self {
+        EvalOptions {
+            mode: Mode::Fused,
+            threads: None,
+        }
+    }
+    /// One JIT kernel per op.
+    pub fn eager() -> Self {
+        EvalOptions {
+            mode: Mode::Eager,
+            threads: None,
+        }
+    }
+    /// The reference interpreter.
+    pub fn interpreter() -> Self {
+        EvalOptions {
+            mode: Mode::Interpreter,
+            threads: None,
+        }
+    }
+    /// Sets the number of worker threads (at least 1).
+    pub fn threads(mut self, n: usize) -> Self {
+        self.threads = Some(n.max(1));
+        self
+    }
+}
+
+/// Evaluates every pending node reachable from `roots` that must be stored (the roots and
+/// nodes still reachable from other handles), and stores the results in the nodes.
+pub fn evaluate(roots: &[NodeRef], opts: &EvalOptions) -> Result<()> {
+    let g = Graph::lower(roots);
+    if !g.materialize.iter().any(|&m| m) {
+        return Ok(());
+    }
+    let values = match opts.mode {
+        Mode::Interpreter | Mode::Fused | Mode::Eager => crate::interp::run(&g)?,
+    };
+    for (i, v) in values.into_iter().enumerate() {
+        if let Some(buf) = v {
+            g.nodes[i].realize(buf);
+        }
+    }
+    Ok(())
+}

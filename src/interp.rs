@@ -1,0 +1,780 @@
+//! The reference interpreter: the meaning of every op, in plain Rust, for every dtype.
+//!
+//! Clarity over speed: every node produces a fresh C-contiguous buffer; views are gathered.
+//! The compiled backends are tested against this file; NumPy fixtures test this file.
+
+use crate::dtype::{DType, Element, Scalar};
+use crate::error::{Error, Result};
+use crate::ir::{BinaryOp, Graph, Op, ReduceOp, UnaryOp};
+use crate::runtime::Buffer;
+use crate::shape::{View, c_strides};
+use crate::with_dtype;
+use std::sync::Arc;
+
+/// Evaluates `g`; returns the value of every node marked `materialize` (others are `None`).
+pub fn run(g: &Graph) -> Result<Vec<Option<Arc<Buffer>>>> {
+    let mut values: Vec<Option<Arc<Buffer>>> = vec![None; g.len()];
+    let mut remaining = g.uses.clone();
+    let mut out = vec![None; g.len()];
+    for i in 0..g.len() {
+        let node = &g.nodes[i];
+        let value = match node.buffer() {
+            Some(b) => b,
+            None => {
+                let ins: Vec<&Buffer> = g.inputs[i]
+                    .iter()
+                    .map(|&k| values[k].as_deref().expect("input evaluated before use"))
+                    .collect();
+                let in_shapes: Vec<&[usize]> = g.inputs[i]
+                    .iter()
+                    .map(|&k| g.nodes[k].shape.as_slice())
+                    .collect();
+                Arc::new(eval_node(
+                    &node.op,
+                    node.dtype,
+                    &node.shape,
+                    &ins,
+                    &in_shapes,
+                )?)
+            }
+        };
+        if g.materialize[i] {
+            out[i] = Some(value.clone());
+        }
+        values[i] = Some(value);
+        for &k in &g.inputs[i] {
+            remaining[k] -= 1;
+            if remaining[k] == 0 {
+                values[k] = None;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Computes one op from its evaluated (C-contiguous) inputs.
+pub fn eval_node(
+    op: &Op,
+    dtype: DType,
+    shape: &[usize],
+    ins: &[&Buffer],
+    in_shapes: &[&[usize]],
+) -> Result<Buffer> {
+    let size: usize = shape.iter().product();
+    Ok(match op {
+        Op::Data => unreachable!("data nodes are realised"),
+        Op::Const(s) => Buffer::from_scalars(dtype, std::iter::repeat_n(*s, size)),
+        Op::Unary(u) => unary(*u, ins[0], dtype),
+        Op::Binary(b) => binary(*b, ins[0], ins[1], dtype),
+        Op::Where => with_dtype!(dtype, T => {
+            let (c, a, b) = (ins[0].as_slice::<bool>(), ins[1].as_slice::<T>(), ins[2].as_slice::<T>());
+            let v: Vec<T> = (0..size).map(|i| if c[i] { a[i] } else { b[i] }).collect();
+            Buffer::from_slice(&v)
+        }),
+        Op::Cast(d) => cast(ins[0], *d),
+        Op::View(v) => gather_view(ins[0], v),
+        Op::Contiguous => (*ins[0]).clone(),
+        Op::Reduce { op, axes } => reduce(*op, ins[0], in_shapes[0], axes, dtype),
+        Op::Concat { axis } => concat(ins, in_shapes, *axis, dtype, shape),
+        Op::Take { axis } => take(ins[0], in_shapes[0], ins[1], *axis)?,
+        Op::Matmul => matmul(ins[0], ins[1], in_shapes[0], in_shapes[1], dtype),
+    })
+}
+
+/// Calls `f` with every multi-index of `shape` in C order.
+pub fn for_each_index(shape: &[usize], mut f: impl FnMut(&[usize])) {
+    if shape.contains(&0) {
+        return;
+    }
+    let mut idx = vec![0usize; shape.len()];
+    loop {
+        f(&idx);
+        let mut d = shape.len();
+        loop {
+            if d == 0 {
+                return;
+            }
+            d -= 1;
+            idx[d] += 1;
+            if idx[d] < shape[d] {
+                break;
+            }
+            idx[d] = 0;
+        }
+    }
+}
+
+/// Reads `base` through a strided view into a new contiguous buffer.
+pub fn gather_view(base: &Buffer, v: &View) -> Buffer {
+    with_dtype!(base.dtype(), T => {
+        let src = base.as_slice::<T>();
+        let mut out = Vec::with_capacity(v.shape.iter().product());
+        for_each_index(&v.shape, |idx| out.push(src[v.index(idx) as usize]));
+        Buffer::from_slice(&out)
+    })
+}
+
+fn cast(x: &Buffer, to: DType) -> Buffer {
+    with_dtype!(to, T => {
+        let v: Vec<T> = x.to_vec_cast::<T>();
+        Buffer::from_slice(&v)
+    })
+}
+
+fn map<T: Element, U: Element>(x: &Buffer, f: impl Fn(T) -> U) -> Buffer {
+    let v: Vec<U> = x.as_slice::<T>().iter().map(|&a| f(a)).collect();
+    Buffer::from_slice(&v)
+}
+
+fn zip<T: Element, U: Element>(a: &Buffer, b: &Buffer, f: impl Fn(T, T) -> U) -> Buffer {
+    let (a, b) = (a.as_slice::<T>(), b.as_slice::<T>());
+    let v: Vec<U> = a.iter().zip(b).map(|(&x, &y)| f(x, y)).collect();
+    Buffer::from_slice(&v)
+}
+
+/// Float arithmetic shared by f32 and f64 (NumPy's C loops, in Rust).
+pub trait Float: Element + PartialOrd + std::ops::Neg<Output = Self> {
+    /// Applies a unary op.
+    fn unary(self, op: UnaryOp) -> Self;
+    /// Applies an arithmetic binary op.
+    fn binary(self, other: Self, op: BinaryOp) -> Self;
+}
+
+macro_rules! impl_float {
+    ($t:ty) => {
+        impl Float for $t {
+            fn unary(self, op: UnaryOp) -> $t {
+                let x = self;
+                match op {
+                    UnaryOp::Neg => -x,
+                    UnaryOp::Abs => x.abs(),
+                    UnaryOp::Sqrt => x.sqrt(),
+                    UnaryOp::Exp => x.exp(),
+                    UnaryOp::Log => x.ln(),
+                    UnaryOp::Log1p => x.ln_1p(),
+                    UnaryOp::Expm1 => x.exp_m1(),
+                    UnaryOp::Tanh => x.tanh(),
+                    UnaryOp::Sin => x.sin(),
+                    UnaryOp::Cos => x.cos(),
+                    UnaryOp::Floor => x.floor(),
+                    UnaryOp::Ceil => x.ceil(),
+                    UnaryOp::Rint => x.round_ties_even(),
+                    UnaryOp::Sign => {
+                        if x > 0.0 {
+                            1.0
+                        } else if x < 0.0 {
+                            -1.0
+                        } else if x == 0.0 {
+                            0.0
+                        } else {
+                            x
+                        }
+                    }
+                    UnaryOp::Not | UnaryOp::IsNan | UnaryOp::IsFinite => {
+                        unreachable!("{op:?} on float is rejected by the API or bool-valued")
+                    }
+                }
+            }
+            fn binary(self, b: $t, op: BinaryOp) -> $t {
+                let a = self;
+                match op {
+                    BinaryOp::Add => a + b,
+                    BinaryOp::Sub => a - b,
+                    BinaryOp::Mul => a * b,
+                    BinaryOp::Div => a / b,
+                    BinaryOp::FloorDiv => float_floor_div(a as f64, b as f64) as $t,
+                    BinaryOp::Mod => float_mod(a as f64, b as f64) as $t,
+                    BinaryOp::Pow => a.powf(b),
+                    BinaryOp::Maximum => {
+                        if a >= b || a.is_nan() {
+                            a
+                        } else {
+                            b
+                        }
+                    }
+                    BinaryOp::Minimum => {
+                        if a <= b || a.is_nan() {
+                            a
+                        } else {
+                            b
+                        }
+                    }
+                    _ => unreachable!("{op:?} is not float arithmetic"),
+                }
+            }
+        }
+    };
+}
+impl_float!(f32);
+impl_float!(f64);
+
+/// NumPy's `npy_floor_divide` for floats (computed in f64, exact for f32 inputs).
+pub fn float_floor_div(a: f64, b: f64) -> f64 {
+    if b == 0.0 {
+        return a / b;
+    }
+    let m = a % b;
+    let mut div = (a - m) / b;
+    if m != 0.0 && ((b < 0.0) != (m < 0.0)) {
+        div -= 1.0;
+    }
+    if div == 0.0 {
+        return (0.0f64).copysign(a / b);
+    }
+    let mut fl = div.floor();
+    if div - fl > 0.5 {
+        fl += 1.0;
+    }
+    fl
+}
+
+/// NumPy's `npy_remainder` for floats: the result has the divisor's sign.
+pub fn float_mod(a: f64, b: f64) -> f64 {
+    if b == 0.0 {
+        return a % b; // NaN
+    }
+    let m = a % b;
+    if m != 0.0 {
+        if (b < 0.0) != (m < 0.0) { m + b } else { m }
+    } else {
+        (0.0f64).copysign(b)
+    }
+}
+
+/// Integer arithmetic shared by the eight integer types, widened to i128 where it helps.
+pub trait Int: Element + Ord {
+    /// Applies a binary op with NumPy's wrapping and zero-division rules.
+    fn binary(self, other: Self, op: BinaryOp) -> Self;
+    /// Applies a unary op.
+    fn unary(self, op: UnaryOp) -> Self;
+}
+
+macro_rules! impl_int {
+    ($t:ty, $signed:expr) => {
+        #[allow(unused_comparisons)]
+        impl Int for $t {
+            fn binary(self, b: $t, op: BinaryOp) -> $t {
+                let a = self;
+                match op {
+                    BinaryOp::Add => a.wrapping_add(b),
+                    BinaryOp::Sub => a.wrapping_sub(b),
+                    BinaryOp::Mul => a.wrapping_mul(b),
+                    BinaryOp::FloorDiv => {
+                        if b == 0 {
+                            0
+                        } else if $signed && b == (0 as $t).wrapping_sub(1) {
+                            a.wrapping_neg()
+                        } else {
+                            let q = a / b;
+                            if (a % b != 0) && ((a < 0) != (b < 0)) {
+                                q - 1
+                            } else {
+                                q
+                            }
+                        }
+                    }
+                    BinaryOp::Mod => {
+                        if b == 0 || ($signed && b == (0 as $t).wrapping_sub(1)) {
+                            0
+                        } else {
+                            let r = a % b;
+                            if r != 0 && ((r < 0) != (b < 0)) {
+                                r + b
+                            } else {
+                                r
+                            }
+                        }
+                    }
+                    BinaryOp::Pow => int_pow(a as i128, b as i128) as $t,
+                    BinaryOp::Maximum => a.max(b),
+                    BinaryOp::Minimum => a.min(b),
+                    BinaryOp::And => a & b,
+                    BinaryOp::Or => a | b,
+                    BinaryOp::Xor => a ^ b,
+                    BinaryOp::Div
+                    | BinaryOp::Eq
+                    | BinaryOp::Ne
+                    | BinaryOp::Lt
+                    | BinaryOp::Le
+                    | BinaryOp::Gt
+                    | BinaryOp::Ge => unreachable!("{op:?} is not integer arithmetic"),
+                }
+            }
+            fn unary(self, op: UnaryOp) -> $t {
+                let x = self;
+                match op {
+                    UnaryOp::Neg => x.wrapping_neg(),
+                    UnaryOp::Abs => {
+                        if $signed && x < (0 as $t) {
+                            x.wrapping_neg()
+                        } else {
+                            x
+                        }
+                    }
+                    UnaryOp::Sign => {
+                        if x > 0 {
+                            1
+                        } else if x == 0 {
+                            0
+                        } else {
+                            (0 as $t).wrapping_sub(1)
+                        }
+                    }
+                    UnaryOp::Not => !x,
+                    UnaryOp::Floor | UnaryOp::Ceil | UnaryOp::Rint => x,
+                    _ => unreachable!("{op:?} on integers is cast to float by the API"),
+                }
+            }
+        }
+    };
+}
+impl_int!(i8, true);
+impl_int!(i16, true);
+impl_int!(i32, true);
+impl_int!(i64, true);
+impl_int!(u8, false);
+impl_int!(u16, false);
+impl_int!(u32, false);
+impl_int!(u64, false);
+
+/// Integer power by squaring, wrapping in the caller's width. Negative exponents (NumPy raises
+/// "Integers to negative integer powers are not allowed") give `1/a` truncated: 1, -1 or 0.
+pub fn int_pow(a: i128, e: i128) -> i128 {
+    if e < 0 {
+        return match a {
+            1 => 1,
+            -1 => {
+                if e % 2 == 0 {
+                    1
+                } else {
+                    -1
+                }
+            }
+            _ => 0,
+        };
+    }
+    let (mut base, mut e, mut acc) = (a as u128, e as u128, 1u128);
+    while e > 0 {
+        if e & 1 == 1 {
+            acc = acc.wrapping_mul(base);
+        }
+        base = base.wrapping_mul(base);
+        e >>= 1;
+    }
+    acc as i128
+}
+
+fn unary(op: UnaryOp, x: &Buffer, out: DType) -> Buffer {
+    let dt = x.dtype();
+    match op {
+        UnaryOp::IsNan => match dt {
+            DType::F32 => map(x, |a: f32| a.is_nan()),
+            DType::F64 => map(x, |a: f64| a.is_nan()),
+            _ => Buffer::from_slice(&vec![false; x.len()]),
+        },
+        UnaryOp::IsFinite => match dt {
+            DType::F32 => map(x, |a: f32| a.is_finite()),
+            DType::F64 => map(x, |a: f64| a.is_finite()),
+            _ => Buffer::from_slice(&vec![true; x.len()]),
+        },
+        _ => {
+            debug_assert_eq!(out, dt);
+            match dt {
+                DType::F32 => map(x, |a: f32| a.unary(op)),
+                DType::F64 => map(x, |a: f64| a.unary(op)),
+                DType::Bool => map(x, |a: bool| match op {
+                    UnaryOp::Not => !a,
+                    UnaryOp::Abs
+                    | UnaryOp::Floor
+                    | UnaryOp::Ceil
+                    | UnaryOp::Rint
+                    | UnaryOp::Sign => a,
+                    _ => unreachable!("{op:?} on bool is rejected by the API"),
+                }),
+                _ => with_int!(dt, T => map(x, |a: T| Int::unary(a, op))),
+            }
+        }
+    }
+}
+
+fn compare<T: Element + PartialOrd>(op: BinaryOp, a: T, b: T) -> bool {
+    match op {
+        BinaryOp::Eq => a == b,
+        BinaryOp::Ne => a != b,
+        BinaryOp::Lt => a < b,
+        BinaryOp::Le => a <= b,
+        BinaryOp::Gt => a > b,
+        BinaryOp::Ge => a >= b,
+        _ => unreachable!(),
+    }
+}
+
+fn binary(op: BinaryOp, a: &Buffer, b: &Buffer, out: DType) -> Buffer {
+    let dt = a.dtype();
+    if op.is_comparison() {
+        return with_dtype!(dt, T => zip(a, b, |x: T, y: T| compare(op, x, y)));
+    }
+    debug_assert_eq!(out, dt);
+    match dt {
+        DType::F32 => zip(a, b, |x: f32, y: f32| x.binary(y, op)),
+        DType::F64 => zip(a, b, |x: f64, y: f64| x.binary(y, op)),
+        DType::Bool => zip(a, b, |x: bool, y: bool| match op {
+            BinaryOp::Add | BinaryOp::Or | BinaryOp::Maximum => x | y,
+            BinaryOp::Mul | BinaryOp::And | BinaryOp::Minimum => x & y,
+            BinaryOp::Xor | BinaryOp::Sub => x ^ y,
+            _ => unreachable!("{op:?} on bool is rejected by the API"),
+        }),
+        _ => with_int!(dt, T => zip(a, b, |x: T, y: T| Int::binary(x, y, op))),
+    }
+}
+
+/// Like `with_dtype!` for the integer dtypes only.
+macro_rules! with_int {
+    ($dtype:expr, $T:ident => $body:expr) => {
+        match $dtype {
+            DType::I8 => {
+                type $T = i8;
+                $body
+            }
+            DType::I16 => {
+                type $T = i16;
+                $body
+            }
+            DType::I32 => {
+                type $T = i32;
+                $body
+            }
+            DType::I64 => {
+                type $T = i64;
+                $body
+            }
+            DType::U8 => {
+                type $T = u8;
+                $body
+            }
+            DType::U16 => {
+                type $T = u16;
+                $body
+            }
+            DType::U32 => {
+                type $T = u32;
+                $body
+            }
+            DType::U64 => {
+                type $T = u64;
+                $body
+            }
+            other => unreachable!("{other} is not an integer dtype"),
+        }
+    };
+}
+use with_int;
+
+/// Moves `axes` to the end and returns (rows, row length, data gathered in that order).
+fn rows_last(x: &Buffer, shape: &[usize], axes: &[usize]) -> (usize, usize, Buffer) {
+    let keep: Vec<usize> = (0..shape.len()).filter(|a| !axes.contains(a)).collect();
+    let perm: Vec<usize> = keep.iter().chain(axes).copied().collect();
+    let view = View::contiguous(shape).permute(&perm);
+    let inner: usize = axes.iter().map(|&a| shape[a]).product();
+    let outer: usize = keep.iter().map(|&a| shape[a]).product();
+    (outer, inner, gather_view(x, &view))
+}
+
+/// NumPy's pairwise summation (blocks of 128 with 8 accumulators, then halving).
+pub fn pairwise_sum<T: Float>(v: &[T]) -> T {
+    let add = |a: T, b: T| a.binary(b, BinaryOp::Add);
+    let zero = T::from_scalar(Scalar::Float(0.0));
+    if v.len() < 8 {
+        // NumPy starts from -0.0 so that a sum of negative zeros stays -0.0.
+        let mut s = T::from_scalar(Scalar::Float(-0.0));
+        for &x in v {
+            s = add(s, x);
+        }
+        s
+    } else if v.len() <= 128 {
+        let mut r = [zero; 8];
+        r.copy_from_slice(&v[..8]);
+        let mut i = 8;
+        while i + 8 <= v.len() {
+            for j in 0..8 {
+                r[j] = add(r[j], v[i + j]);
+            }
+            i += 8;
+        }
+        let mut s = add(
+            add(add(r[0], r[1]), add(r[2], r[3])),
+            add(add(r[4], r[5]), add(r[6], r[7])),
+        );
+        for &x in &v[i..] {
+            s = add(s, x);
+        }
+        s
+    } else {
+        let mut half = v.len() / 2;
+        half -= half % 8;
+        add(pairwise_sum(&v[..half]), pairwise_sum(&v[half..]))
+    }
+}
+
+fn reduce(op: ReduceOp, x: &Buffer, shape: &[usize], axes: &[usize], out: DType) -> Buffer {
+    let (outer, inner, data) = rows_last(x, shape, axes);
+    match op {
+        ReduceOp::All | ReduceOp::Any => {
+            let v = data.as_slice::<bool>();
+            let r: Vec<bool> = (0..outer)
+                .map(|o| {
+                    let row = &v[o * inner..(o + 1) * inner];
+                    if op == ReduceOp::All {
+                        row.iter().all(|&b| b)
+                    } else {
+                        row.iter().any(|&b| b)
+                    }
+                })
+                .collect();
+            Buffer::from_slice(&r)
+        }
+        ReduceOp::ArgMax | ReduceOp::ArgMin => with_dtype!(data.dtype(), T => {
+            let v = data.as_slice::<T>();
+            let r: Vec<i64> = (0..outer)
+                .map(|o| arg_extreme(&v[o * inner..(o + 1) * inner], op == ReduceOp::ArgMax))
+                .collect();
+            Buffer::from_slice(&r)
+        }),
+        ReduceOp::Sum | ReduceOp::Prod | ReduceOp::Max | ReduceOp::Min => {
+            debug_assert_eq!(out, data.dtype());
+            with_dtype!(out, T => {
+                let v = data.as_slice::<T>();
+                let r: Vec<T> = (0..outer)
+                    .map(|o| fold_row::<T>(op, &v[o * inner..(o + 1) * inner]))
+                    .collect();
+                Buffer::from_slice(&r)
+            })
+        }
+    }
+}
+
+/// Folds one row with a sum/prod/max/min of NumPy semantics.
+fn fold_row<T: Arith>(op: ReduceOp, row: &[T]) -> T {
+    match op {
+        ReduceOp::Sum => T::sum(row),
+        ReduceOp::Prod => row.iter().fold(T::one(), |a, &x| a.mul(x)),
+        // Empty max/min is rejected when the node is built.
+        ReduceOp::Max => row.iter().skip(1).fold(row[0], |a, &x| a.max_nan(x)),
+        ReduceOp::Min => row.iter().skip(1).fold(row[0], |a, &x| a.min_nan(x)),
+        _ => unreachable!("{op:?} is not a fold"),
+    }
+}
+
+/// The arithmetic reductions and matmul need, per element type.
+pub trait Arith: Element {
+    /// Additive identity.
+    fn zero() -> Self;
+    /// Multiplicative identity.
+    fn one() -> Self;
+    /// `+` (wrapping; `or` for bool).
+    fn add(self, o: Self) -> Self;
+    /// `*` (wrapping; `and` for bool).
+    fn mul(self, o: Self) -> Self;
+    /// `np.maximum`.
+    fn max_nan(self, o: Self) -> Self;
+    /// `np.minimum`.
+    fn min_nan(self, o: Self) -> Self;
+    /// Sum of a row (pairwise for floats).
+    fn sum(row: &[Self]) -> Self {
+        row.iter().fold(Self::zero(), |a, &x| a.add(x))
+    }
+}
+
+macro_rules! impl_arith_int {
+    ($($t:ty),*) => {$(
+        impl Arith for $t {
+            fn zero() -> Self { 0 }
+            fn one() -> Self { 1 }
+            fn add(self, o: Self) -> Self { self.wrapping_add(o) }
+            fn mul(self, o: Self) -> Self { self.wrapping_mul(o) }
+            fn max_nan(self, o: Self) -> Self { self.max(o) }
+            fn min_nan(self, o: Self) -> Self { self.min(o) }
+        }
+    )*};
+}
+impl_arith_int!(i8, i16, i32, i64, u8, u16, u32, u64);
+
+macro_rules! impl_arith_float {
+    ($($t:ty),*) => {$(
+        impl Arith for $t {
+            fn zero() -> Self { 0.0 }
+            fn one() -> Self { 1.0 }
+            fn add(self, o: Self) -> Self { self + o }
+            fn mul(self, o: Self) -> Self { self * o }
+            fn max_nan(self, o: Self) -> Self { self.binary(o, BinaryOp::Maximum) }
+            fn min_nan(self, o: Self) -> Self { self.binary(o, BinaryOp::Minimum) }
+            fn sum(row: &[Self]) -> Self { pairwise_sum(row) }
+        }
+    )*};
+}
+impl_arith_float!(f32, f64);
+
+impl Arith for bool {
+    fn zero() -> Self {
+        false
+    }
+    fn one() -> Self {
+        true
+    }
+    fn add(self, o: Self) -> Self {
+        self | o
+    }
+    fn mul(self, o: Self) -> Self {
+        self & o
+    }
+    fn max_nan(self, o: Self) -> Self {
+        self | o
+    }
+    fn min_nan(self, o: Self) -> Self {
+        self & o
+    }
+}
+
+/// Index of the first maximum (or minimum); the first NaN wins, as in NumPy.
+fn arg_extreme<T: Element>(row: &[T], max: bool) -> i64 {
+    let vals: Vec<Scalar> = row.iter().map(|x| x.to_scalar()).collect();
+    let mut best = 0usize;
+    for (i, v) in vals.iter().enumerate().skip(1) {
+        let b = vals[best];
+        if let Scalar::Float(bf) = b
+            && bf.is_nan()
+        {
+            return best as i64;
+        }
+        let better = match (v, b) {
+            (Scalar::Float(x), _) if x.is_nan() => true,
+            (Scalar::Int(x), Scalar::Int(y)) => {
+                if max {
+                    x > &y
+                } else {
+                    x < &y
+                }
+            }
+            (Scalar::UInt(x), Scalar::UInt(y)) => {
+                if max {
+                    x > &y
+                } else {
+                    x < &y
+                }
+            }
+            (Scalar::Bool(x), Scalar::Bool(y)) => {
+                if max {
+                    *x & !y
+                } else {
+                    !*x & y
+                }
+            }
+            _ => {
+                let (x, y) = (v.as_f64(), b.as_f64());
+                if max { x > y } else { x < y }
+            }
+        };
+        if better {
+            best = i;
+        }
+    }
+    if let Some(Scalar::Float(f)) = vals.get(best)
+        && f.is_nan()
+    {
+        return best as i64;
+    }
+    best as i64
+}
+
+fn concat(
+    ins: &[&Buffer],
+    shapes: &[&[usize]],
+    axis: usize,
+    dtype: DType,
+    shape: &[usize],
+) -> Buffer {
+    let outer: usize = shape[..axis].iter().product();
+    let mut out = Buffer::zeroed(dtype, shape.iter().product());
+    let es = dtype.size();
+    let dst = out.as_bytes_mut();
+    let mut pos = 0;
+    for o in 0..outer {
+        for (b, s) in ins.iter().zip(shapes) {
+            let block: usize = s[axis..].iter().product::<usize>() * es;
+            dst[pos..pos + block].copy_from_slice(&b.as_bytes()[o * block..(o + 1) * block]);
+            pos += block;
+        }
+    }
+    out
+}
+
+fn take(x: &Buffer, shape: &[usize], idx: &Buffer, axis: usize) -> Result<Buffer> {
+    let n = shape[axis];
+    let outer: usize = shape[..axis].iter().product();
+    let inner: usize = shape[axis + 1..].iter().product::<usize>() * x.dtype().size();
+    let indices = idx.as_slice::<i64>();
+    let mut norm = Vec::with_capacity(indices.len());
+    for &i in indices {
+        let k = if i < 0 { i + n as i64 } else { i };
+        if k < 0 || k >= n as i64 {
+            return Err(Error::IndexOutOfBounds {
+                index: i,
+                axis,
+                size: n,
+            });
+        }
+        norm.push(k as usize);
+    }
+    let mut out = Buffer::zeroed(
+        x.dtype(),
+        outer * indices.len() * inner / x.dtype().size().max(1),
+    );
+    let dst = out.as_bytes_mut();
+    let src = x.as_bytes();
+    let mut pos = 0;
+    for o in 0..outer {
+        for &k in &norm {
+            let at = (o * n + k) * inner;
+            dst[pos..pos + inner].copy_from_slice(&src[at..at + inner]);
+            pos += inner;
+        }
+    }
+    Ok(out)
+}
+
+fn matmul(a: &Buffer, b: &Buffer, sa: &[usize], sb: &[usize], dtype: DType) -> Buffer {
+    let nd = sa.len();
+    let (m, k, n) = (sa[nd - 2], sa[nd - 1], sb[nd - 1]);
+    let batch: usize = sa[..nd - 2].iter().product();
+    with_dtype!(dtype, T => {
+        let (x, y) = (a.as_slice::<T>(), b.as_slice::<T>());
+        let mut out = vec![T::default(); batch * m * n];
+        for bi in 0..batch {
+            let (xo, yo, oo) = (bi * m * k, bi * k * n, bi * m * n);
+            for i in 0..m {
+                for j in 0..n {
+                    let terms = (0..k).map(|p| (x[xo + i * k + p], y[yo + p * n + j]));
+                    out[oo + i * n + j] = dot_terms::<T>(terms);
+                }
+            }
+        }
+        Buffer::from_slice(&out)
+    })
+}
+
+/// Sum of products in k order, with the element type's arithmetic (wrapping ints, bool or/and).
+fn dot_terms<T: Arith>(terms: impl Iterator<Item = (T, T)>) -> T {
+    terms.fold(T::zero(), |acc, (x, y)| acc.add(x.mul(y)))
+}
+
+/// One binary op on scalars of dtype `dt` (through the buffer path, so semantics are shared).
+pub fn scalar_op(op: BinaryOp, a: Scalar, b: Scalar, dt: DType) -> Scalar {
+    let x = Buffer::from_scalars(dt, std::iter::once(a));
+    let y = Buffer::from_scalars(dt, std::iter::once(b));
+    binary(op, &x, &y, dt).get(0)
+}
+
+/// C-order strides helper re-exported for tests.
+pub fn strides_of(shape: &[usize]) -> Vec<isize> {
+    c_strides(shape)
+}

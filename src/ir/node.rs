@@ -1,0 +1,111 @@
+//! Graph nodes: one op, its inputs, a static shape and dtype, and (once evaluated) a buffer.
+
+use super::op::Op;
+use crate::dtype::DType;
+use crate::runtime::Buffer;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// A shared reference to a node. The user-facing `Array` wraps one.
+pub type NodeRef = Arc<Node>;
+
+/// Whether a node still needs computing or already holds its data.
+pub enum State {
+    /// Not yet evaluated: the inputs it is computed from.
+    Pending(Vec<NodeRef>),
+    /// Evaluated (or a data leaf): C-contiguous elements. Inputs were released.
+    Realized(Arc<Buffer>),
+}
+
+/// One vertex of the lazy DAG.
+pub struct Node {
+    /// Process-unique, increasing id: stable ordering for dumps and caches.
+    pub id: u64,
+    /// The operation.
+    pub op: Op,
+    /// Element type of the result.
+    pub dtype: DType,
+    /// Shape of the result (checked when the node was built).
+    pub shape: Vec<usize>,
+    state: Mutex<State>,
+}
+
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+impl Node {
+    /// A pending node computed by `op` from `inputs`.
+    pub fn new(op: Op, dtype: DType, shape: Vec<usize>, inputs: Vec<NodeRef>) -> NodeRef {
+        Arc::new(Node {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            op,
+            dtype,
+            shape,
+            state: Mutex::new(State::Pending(inputs)),
+        })
+    }
+
+    /// A data leaf holding `buffer` (`buffer.len()` must equal the shape's size).
+    pub fn data(buffer: Buffer, shape: Vec<usize>) -> NodeRef {
+        debug_assert_eq!(buffer.len(), shape.iter().product::<usize>());
+        Arc::new(Node {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            op: Op::Data,
+            dtype: buffer.dtype(),
+            shape,
+            state: Mutex::new(State::Realized(Arc::new(buffer))),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding this lock cannot leave State half-written (assignments only).
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The buffer if the node is realised.
+    pub fn buffer(&self) -> Option<Arc<Buffer>> {
+        match &*self.lock() {
+            State::Realized(b) => Some(b.clone()),
+            State::Pending(_) => None,
+        }
+    }
+
+    /// The inputs if pending (empty if realised).
+    pub fn inputs(&self) -> Vec<NodeRef> {
+        match &*self.lock() {
+            State::Pending(inputs) => inputs.clone(),
+            State::Realized(_) => Vec::new(),
+        }
+    }
+
+    /// Number of elements.
+    pub fn size(&self) -> usize {
+        self.shape.iter().product()
+    }
+
+    /// Stores the computed buffer and releases the inputs.
+    pub fn realize(&self, buffer: Arc<Buffer>) {
+        debug_assert_eq!(buffer.len(), self.size());
+        debug_assert_eq!(buffer.dtype(), self.dtype);
+        let old = std::mem::replace(&mut *self.lock(), State::Realized(buffer));
+        drop(old); // outside the lock; deep chains are unwound by `Drop for Node`
+    }
+}
+
+impl Drop for Node {
+    /// Drops the chain of inputs iteratively so a 100,000-op chain cannot overflow the stack.
+    fn drop(&mut self) {
+        let state = self.state.get_mut().unwrap_or_else(|e| e.into_inner());
+        let State::Pending(inputs) = std::mem::replace(state, State::Pending(Vec::new())) else {
+            return;
+        };
+        let mut stack = inputs;
+        while let Some(node) = stack.pop() {
+            if let Ok(mut inner) = Arc::try_unwrap(node) {
+                let st = inner.state.get_mut().unwrap_or_else(|e| e.into_inner());
+                if let State::Pending(more) = std::mem::replace(st, State::Pending(Vec::new())) {
+                    stack.extend(more);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,35 @@
+//! # lazynp
+//!
+//! NumPy-shaped lazy arrays whose programs are compiled, not interpreted op by op.
+//!
+//! ```
+//! use lazynp as np;
+//! let x = np::array([[1i64, 2, 3], [4, 5, 6]]);
+//! let b = np::array([10i64, 20, 30]);
+//! let y = &x + &b; // builds a graph; nothing runs yet
+//! assert_eq!(y.to_string(), "[[11 22 33]\n [14 25 36]]");
+//! # Ok::<(), np::Error>(())
+//! ```
+#![warn(missing_docs)]
+
+pub mod array;
+pub mod dtype;
+pub mod error;
+pub mod eval;
+pub mod interp;
+pub mod ir;
+pub mod runtime;
+pub mod shape;
+
+pub use array::io::{load, load_npz, savez};
+pub use array::linalg::{linalg, matmul};
+pub use array::random;
+pub use array::{
+    Array, Axes, IntoArrayData, IntoScalar, SliceArg, SliceInfo, arange, array, concatenate, eye,
+    full, linspace, maximum, minimum, ones, scalar, split, stack, where_, zeros, zeros_like,
+};
+pub use dtype::{DType, Element, Kind, Scalar, promote, promote_weak};
+pub use error::{Error, Result};
+pub use eval::{EvalOptions, Mode};
+pub use ir::{BinaryOp, ReduceOp, UnaryOp};
+pub use shape::Shape;

@@ -1,0 +1,173 @@
+//! 64-byte aligned, typed, owned storage for array elements.
+
+use crate::dtype::{DType, Element, Scalar};
+use std::alloc::{Layout, alloc_zeroed, dealloc};
+use std::ptr::NonNull;
+
+/// Alignment of every buffer: one cache line, enough for any SIMD load.
+pub const ALIGN: usize = 64;
+
+/// Owned, 64-byte aligned, zero-initialised storage of `len` elements of `dtype`.
+///
+/// Bool elements are stored as one byte holding 0 or 1 (every writer keeps that invariant).
+pub struct Buffer {
+    ptr: NonNull<u8>,
+    len: usize,
+    dtype: DType,
+}
+
+// SAFETY: Buffer owns its allocation exclusively; shared access only hands out `&[T]`, and
+// mutable access needs `&mut self`.
+unsafe impl Send for Buffer {}
+// SAFETY: see above; no interior mutability.
+unsafe impl Sync for Buffer {}
+
+impl Buffer {
+    fn layout(bytes: usize) -> Layout {
+        // A zero-byte allocation is not allowed; keep one cache line for empty buffers.
+        Layout::from_size_align(bytes.max(ALIGN).next_multiple_of(ALIGN), ALIGN)
+            .expect("buffer size overflows isize")
+    }
+
+    /// A zero-filled buffer.
+    pub fn zeroed(dtype: DType, len: usize) -> Buffer {
+        let bytes = len.checked_mul(dtype.size()).expect("buffer size overflow");
+        let layout = Self::layout(bytes);
+        // SAFETY: layout has non-zero size.
+        let raw = unsafe { alloc_zeroed(layout) };
+        let Some(ptr) = NonNull::new(raw) else {
+            std::alloc::handle_alloc_error(layout)
+        };
+        Buffer { ptr, len, dtype }
+    }
+
+    /// Copies a slice into a new buffer.
+    pub fn from_slice<T: Element>(data: &[T]) -> Buffer {
+        let mut b = Buffer::zeroed(T::DTYPE, data.len());
+        b.as_mut_slice::<T>().copy_from_slice(data);
+        b
+    }
+
+    /// Builds a buffer of `dtype` from scalars (cast as `astype` does).
+    pub fn from_scalars(dtype: DType, values: impl ExactSizeIterator<Item = Scalar>) -> Buffer {
+        let mut b = Buffer::zeroed(dtype, values.len());
+        crate::with_dtype!(dtype, T => {
+            for (dst, v) in b.as_mut_slice::<T>().iter_mut().zip(values) {
+                *dst = T::from_scalar(v);
+            }
+        });
+        b
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True if there are no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Element type.
+    pub fn dtype(&self) -> DType {
+        self.dtype
+    }
+
+    /// Size in bytes of the elements.
+    pub fn nbytes(&self) -> usize {
+        self.len * self.dtype.size()
+    }
+
+    /// The elements as a typed slice; `None` if `T` is not this buffer's dtype.
+    pub fn try_slice<T: Element>(&self) -> Option<&[T]> {
+        if T::DTYPE != self.dtype {
+            return None;
+        }
+        // SAFETY: the allocation holds `len` elements of T (same dtype, hence same size and
+        // alignment <= 64), initialised (zeroed or written); bool bytes are kept 0/1.
+        Some(unsafe { std::slice::from_raw_parts(self.ptr.as_ptr() as *const T, self.len) })
+    }
+
+    /// The elements as a typed slice. Panics if `T` does not match (an internal bug).
+    pub fn as_slice<T: Element>(&self) -> &[T] {
+        self.try_slice()
+            .unwrap_or_else(|| panic!("buffer is {}, not {}", self.dtype, T::DTYPE))
+    }
+
+    /// The elements as a mutable typed slice. Panics if `T` does not match (an internal bug).
+    pub fn as_mut_slice<T: Element>(&mut self) -> &mut [T] {
+        assert_eq!(T::DTYPE, self.dtype, "buffer dtype mismatch");
+        // SAFETY: as in `try_slice`, and `&mut self` guarantees exclusive access.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr() as *mut T, self.len) }
+    }
+
+    /// Raw bytes of the elements.
+    pub fn as_bytes(&self) -> &[u8] {
+        // SAFETY: the allocation holds at least `nbytes` initialised bytes.
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.nbytes()) }
+    }
+
+    /// Raw mutable bytes. Callers writing bool buffers must write only 0 or 1.
+    pub fn as_bytes_mut(&mut self) -> &mut [u8] {
+        // SAFETY: as above, exclusive by `&mut self`.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.nbytes()) }
+    }
+
+    /// Pointer to the first element (for kernels).
+    pub fn as_ptr(&self) -> *const u8 {
+        self.ptr.as_ptr()
+    }
+
+    /// Mutable pointer to the first element (for kernels).
+    pub fn as_mut_ptr(&mut self) -> *mut u8 {
+        self.ptr.as_ptr()
+    }
+
+    /// Element `i` as a scalar.
+    pub fn get(&self, i: usize) -> Scalar {
+        crate::with_dtype!(self.dtype, T => self.as_slice::<T>()[i].to_scalar())
+    }
+
+    /// Converts (with `astype` semantics) into a `Vec<T>`.
+    pub fn to_vec_cast<T: Element>(&self) -> Vec<T> {
+        (0..self.len).map(|i| T::from_scalar(self.get(i))).collect()
+    }
+}
+
+impl Clone for Buffer {
+    fn clone(&self) -> Self {
+        let mut b = Buffer::zeroed(self.dtype, self.len);
+        b.as_bytes_mut().copy_from_slice(self.as_bytes());
+        b
+    }
+}
+
+impl Drop for Buffer {
+    fn drop(&mut self) {
+        let layout = Self::layout(self.nbytes());
+        // SAFETY: allocated in `zeroed` with exactly this layout.
+        unsafe { dealloc(self.ptr.as_ptr(), layout) }
+    }
+}
+
+impl std::fmt::Debug for Buffer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Buffer({} x {})", self.len, self.dtype)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aligned_and_typed() {
+        let b = Buffer::from_slice(&[1.0f32, 2.0, 3.0]);
+        assert_eq!(b.as_ptr() as usize % ALIGN, 0);
+        assert_eq!(b.as_slice::<f32>(), &[1.0, 2.0, 3.0]);
+        assert!(b.try_slice::<f64>().is_none());
+        let e = Buffer::zeroed(DType::I64, 0);
+        assert!(e.as_slice::<i64>().is_empty());
+    }
+}
