@@ -1,5 +1,6 @@
 //! Runtime: buffers, and (with the JIT) the kernel cache and executor.
 
 pub mod buffer;
+pub mod mat;
 
 pub use buffer::Buffer;

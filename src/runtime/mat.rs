@@ -1,0 +1,47 @@
+//! The contract between the graph executor and the matmul backends: strided matrices.
+
+/// A read-only strided matrix of f32 or f64 elements (`T` is the element type).
+///
+/// Element `(i, j)` is at `ptr + i*rs + j*cs` (in elements). Strides may be any value, including
+/// 0 (broadcast) and negative (reversed views); the backend must not assume contiguity.
+#[derive(Clone, Copy, Debug)]
+pub struct MatRef<T> {
+    /// Address of element (0, 0).
+    pub ptr: *const T,
+    /// Number of rows.
+    pub rows: usize,
+    /// Number of columns.
+    pub cols: usize,
+    /// Row stride in elements.
+    pub rs: isize,
+    /// Column stride in elements.
+    pub cs: isize,
+}
+
+/// A writable row-major matrix: element `(i, j)` is at `ptr + i*ld + j`.
+#[derive(Clone, Copy, Debug)]
+pub struct MatMut<T> {
+    /// Address of element (0, 0).
+    pub ptr: *mut T,
+    /// Number of rows.
+    pub rows: usize,
+    /// Number of columns.
+    pub cols: usize,
+    /// Leading dimension (row stride) in elements, `>= cols`.
+    pub ld: usize,
+}
+
+// SAFETY: these are plain descriptors; whoever dereferences them must guarantee the memory is
+// valid for the duration of the call and that concurrent writers touch disjoint elements.
+unsafe impl<T> Send for MatRef<T> {}
+// SAFETY: see above.
+unsafe impl<T> Sync for MatRef<T> {}
+// SAFETY: see above.
+unsafe impl<T> Send for MatMut<T> {}
+// SAFETY: see above.
+unsafe impl<T> Sync for MatMut<T> {}
+
+/// A callback run on a finished block of C (rows `r0..r1`, columns `c0..c1`) while it is still in
+/// cache: the fused epilogue (bias, activation, scale, cast...). It may be called from several
+/// threads at once on disjoint blocks.
+pub type Epilogue<'a> = &'a (dyn Fn(usize, usize, usize, usize) + Sync);
