@@ -388,9 +388,12 @@ pub(crate) fn float_to_i32(f: f64) -> i32 {
     }
 }
 
-/// NumPy's float -> uint64 on x86: values below 2^63 go through i64, larger ones subtract 2^63.
+/// NumPy's float -> uint64 on x86: values below 2^63 go through i64, values in [2^63, 2^64)
+/// subtract 2^63, larger ones give 0 (as NumPy 2.4 on this machine does).
 pub(crate) fn float_to_u64(f: f64) -> u64 {
-    if f >= 9.223372036854775807e18 && f < 1.8446744073709552e19 {
+    if f >= 1.8446744073709552e19 {
+        0
+    } else if f >= 9.223372036854775807e18 {
         (f - 9.223372036854775808e18) as u64 ^ (1u64 << 63)
     } else {
         float_to_i64(f) as u64

@@ -76,7 +76,12 @@ pub fn evaluate(roots: &[NodeRef], opts: &EvalOptions) -> Result<()> {
         return Ok(());
     }
     let values = match opts.mode {
-        Mode::Interpreter | Mode::Fused | Mode::Eager => crate::interp::run(&g)?,
+        Mode::Interpreter => crate::interp::run(&g)?,
+        Mode::Fused | Mode::Eager => {
+            let plan = crate::passes::compile(&g, opts.mode == Mode::Fused);
+            let threads = opts.threads.unwrap_or_else(default_threads);
+            crate::runtime::exec::run(&g, &plan, threads)?.0
+        }
     };
     for (i, v) in values.into_iter().enumerate() {
         if let Some(buf) = v {
@@ -84,4 +89,9 @@ pub fn evaluate(roots: &[NodeRef], opts: &EvalOptions) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// All cores (`std::thread::available_parallelism`).
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }

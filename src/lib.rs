@@ -13,11 +13,15 @@
 #![warn(missing_docs)]
 
 pub mod array;
+#[doc(hidden)]
+pub mod codegen;
 pub mod dtype;
 pub mod error;
 pub mod eval;
 pub mod interp;
 pub mod ir;
+pub mod kernel;
+pub mod passes;
 pub mod runtime;
 pub mod shape;
 
@@ -32,4 +36,5 @@ pub use dtype::{DType, Element, Kind, Scalar, promote, promote_weak};
 pub use error::{Error, Result};
 pub use eval::{EvalOptions, Mode};
 pub use ir::{BinaryOp, ReduceOp, UnaryOp};
+pub use runtime::{JitStats, jit_stats};
 pub use shape::Shape;

@@ -1,6 +1,11 @@
-//! Runtime: buffers, and (with the JIT) the kernel cache and executor.
+//! Runtime: buffers, the kernel cache, plan execution and the ops it runs directly.
 
 pub mod buffer;
+pub mod cache;
+pub mod exec;
 pub mod mat;
+pub mod matmul_dispatch;
+pub mod ops;
 
 pub use buffer::Buffer;
+pub use cache::{JitStats, jit_stats};

@@ -1,0 +1,697 @@
+//! Fusion: decide which nodes are stored in buffers ("boundaries") and lower every other node
+//! into the kernel of the boundary that consumes it.
+//!
+//! Rules (each a named reason in the plan):
+//! - `stored`: a root, or a node another handle can still reach, is a boundary.
+//! - `runtime op`: concat, take, matmul are executed by the runtime; their inputs are buffers.
+//! - `copy`: `contiguous` nodes are boundaries (that is their point).
+//! - `shared`: a node consumed by two kernels is computed once and stored, unless it is cheap to
+//!   recompute (a constant, or views and casts of a buffer: one load each).
+//! - `view`: a view over a computed node fuses when it is an affine index map of that node's
+//!   multi-index (transpose, slice, broadcast, expand/squeeze, splitting reshapes); a merging
+//!   reshape of a computed node needs the node stored.
+//! - `second reduce`, `broadcast reduce`: a kernel holds at most one reduction, and only if its
+//!   output is not broadcast back (softmax's max and sum are therefore separate kernels).
+//! - `eager`: in eager mode every op that is not a view or constant is a boundary.
+
+use super::simplify::{Cse, fold};
+use crate::dtype::DType;
+use crate::ir::{Graph, Op, ReduceOp};
+use crate::kernel::{Arg, KOp, KReduce, Kernel};
+use crate::shape::{View, c_strides};
+use std::collections::HashMap;
+
+/// Why a node is stored in a buffer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reason {
+    /// A root or a node held by another handle.
+    Stored,
+    /// Executed by the runtime (concat, take, matmul) or an input of one.
+    RuntimeOp,
+    /// An explicit contiguous copy.
+    Copy,
+    /// Consumed by several kernels.
+    Shared,
+    /// Read through a view that is not an index map of it.
+    View,
+    /// A second reduction in one kernel.
+    SecondReduce,
+    /// A reduction whose result is broadcast back.
+    BroadcastReduce,
+    /// Eager mode.
+    Eager,
+    /// A long chain is cut so one kernel stays small enough to compile quickly.
+    Size,
+}
+
+/// Longest chain of ops fused into one kernel (compile time grows with kernel size).
+pub const MAX_DEPTH: usize = 256;
+
+/// One step of the plan.
+#[derive(Clone, Debug)]
+pub enum Step {
+    /// A JIT kernel computing `root` (graph index); `inputs[i]` is the node read by arg i
+    /// (outputs follow the inputs in `kernel.args`).
+    Kernel {
+        /// The node whose buffer the kernel writes.
+        root: usize,
+        /// The kernel.
+        kernel: Kernel,
+        /// Graph node behind each input argument.
+        inputs: Vec<usize>,
+        /// Graph nodes computed inside this kernel (for dumps).
+        members: Vec<usize>,
+    },
+    /// A node executed by the runtime (concat, take, matmul).
+    Runtime {
+        /// The node.
+        node: usize,
+    },
+}
+
+/// The fusion plan: steps in execution order and why each buffer exists.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// Steps in execution order.
+    pub steps: Vec<Step>,
+    /// `reasons[i]`: why node i is stored (None: fused into a kernel, or already realised).
+    pub reasons: Vec<Option<Reason>>,
+    /// The node each node was merged into by CSE.
+    pub canon: Vec<usize>,
+}
+
+fn is_runtime_op(op: &Op) -> bool {
+    matches!(op, Op::Concat { .. } | Op::Take { .. } | Op::Matmul)
+}
+
+/// Builds the fusion plan for `g` (`fused = false` gives one kernel per op).
+pub fn plan(g: &Graph, fused: bool) -> Plan {
+    let cse = Cse::new(g);
+    let n = g.len();
+    let mut reasons: Vec<Option<Reason>> = vec![None; n];
+    let pending = |i: usize| !g.is_realized(i) && cse.canon[i] == i;
+    for i in 0..n {
+        if !pending(i) {
+            continue;
+        }
+        let op = &g.nodes[i].op;
+        if g.materialize[i] {
+            reasons[i] = Some(Reason::Stored);
+        } else if is_runtime_op(op) {
+            reasons[i] = Some(Reason::RuntimeOp);
+        } else if matches!(op, Op::Contiguous) {
+            reasons[i] = Some(Reason::Copy);
+        } else if !fused && !matches!(op, Op::View(_) | Op::Const(_)) {
+            reasons[i] = Some(Reason::Eager);
+        }
+        if is_runtime_op(op) {
+            for &k in &g.inputs[i] {
+                let k = cse.canon[k];
+                let base_ok = matches!(g.nodes[k].op, Op::View(_))
+                    && matches!(op, Op::Matmul)
+                    && g.inputs[k].iter().all(|&b| !pending(cse.canon[b]));
+                if pending(k) && !base_ok {
+                    reasons[k].get_or_insert(Reason::RuntimeOp);
+                }
+            }
+        }
+    }
+    // Iterate: lowering may discover nodes that must be stored (each round stores one more).
+    for _round in 0..=n {
+        mark_shared(g, &cse, &mut reasons);
+        cut_long_chains(g, &cse, &mut reasons);
+        match lower_all(g, &cse, &reasons) {
+            Ok(steps) => {
+                return Plan {
+                    steps,
+                    reasons,
+                    canon: cse.canon,
+                };
+            }
+            Err((node, why)) => {
+                debug_assert!(
+                    reasons[node].is_none(),
+                    "node {node} lowered twice as a boundary"
+                );
+                reasons[node] = Some(why);
+            }
+        }
+    }
+    unreachable!("fusion did not converge: every round stores one more node")
+}
+
+/// Marks nodes consumed by several kernels as boundaries unless cheap to recompute.
+fn mark_shared(g: &Graph, cse: &Cse, reasons: &mut [Option<Reason>]) {
+    let n = g.len();
+    let mut users: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for i in 0..n {
+        if cse.canon[i] != i || g.is_realized(i) {
+            continue;
+        }
+        for &k in &g.inputs[i] {
+            users[cse.canon[k]].push(i);
+        }
+    }
+    // owner[i]: the boundary whose kernel computes node i (usize::MAX: several).
+    let mut owner = vec![usize::MAX - 1; n];
+    for i in (0..n).rev() {
+        if cse.canon[i] != i || g.is_realized(i) {
+            continue;
+        }
+        if reasons[i].is_some() {
+            owner[i] = i;
+            continue;
+        }
+        let mut o = usize::MAX - 1;
+        for &u in &users[i] {
+            let ou = owner[u];
+            if ou == usize::MAX - 1 {
+                continue;
+            }
+            o = if o == usize::MAX - 1 || o == ou {
+                ou
+            } else {
+                usize::MAX
+            };
+        }
+        if o == usize::MAX && !cheap(g, cse, i) {
+            reasons[i] = Some(Reason::Shared);
+            owner[i] = i;
+        } else {
+            owner[i] = o;
+        }
+    }
+}
+
+/// Stores every `MAX_DEPTH`-th node of a long fused chain.
+fn cut_long_chains(g: &Graph, cse: &Cse, reasons: &mut [Option<Reason>]) {
+    let mut depth = vec![0usize; g.len()];
+    for i in 0..g.len() {
+        if cse.canon[i] != i || g.is_realized(i) || reasons[i].is_some() {
+            continue;
+        }
+        let d = 1 + g.inputs[i]
+            .iter()
+            .map(|&k| depth[cse.canon[k]])
+            .max()
+            .unwrap_or(0);
+        if d >= MAX_DEPTH {
+            reasons[i] = Some(Reason::Size);
+        } else {
+            depth[i] = d;
+        }
+    }
+}
+
+/// A node that costs about one load to recompute.
+fn cheap(g: &Graph, cse: &Cse, i: usize) -> bool {
+    let mut k = i;
+    loop {
+        if g.is_realized(k) {
+            return true;
+        }
+        match &g.nodes[k].op {
+            Op::Const(_) => return true,
+            Op::View(_) | Op::Cast(_) => k = cse.canon[g.inputs[k][0]],
+            _ => return false,
+        }
+    }
+}
+
+fn lower_all(
+    g: &Graph,
+    cse: &Cse,
+    reasons: &[Option<Reason>],
+) -> Result<Vec<Step>, (usize, Reason)> {
+    let mut steps = Vec::new();
+    for i in 0..g.len() {
+        if reasons[i].is_none() || cse.canon[i] != i || g.is_realized(i) {
+            continue;
+        }
+        if is_runtime_op(&g.nodes[i].op) {
+            steps.push(Step::Runtime { node: i });
+        } else {
+            steps.push(Lowering::new(g, cse, reasons, i).run()?);
+        }
+    }
+    Ok(steps)
+}
+
+/// An affine map from loop indices to a node's multi-index: `idx[d] = off[d] + Σ coef[d][l]·i_l`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct Map {
+    coef: Vec<Vec<isize>>,
+    off: Vec<isize>,
+}
+
+impl Map {
+    /// Flat strides and offset over a C-contiguous buffer of `shape`.
+    fn flat(&self, shape: &[usize], loops: usize) -> (Vec<isize>, isize) {
+        let c = c_strides(shape);
+        let mut strides = vec![0isize; loops];
+        let mut offset = 0;
+        for (d, cd) in c.iter().enumerate() {
+            offset += cd * self.off[d];
+            for (l, s) in strides.iter_mut().enumerate() {
+                *s += cd * self.coef[d][l];
+            }
+        }
+        (strides, offset)
+    }
+
+    /// `A·self + b` for a map (A, b) from this node's index to another's.
+    fn then(&self, a: &[Vec<isize>], b: &[isize]) -> Map {
+        let loops = self.coef.first().map_or(0, |r| r.len());
+        let coef = a
+            .iter()
+            .map(|row| {
+                (0..loops)
+                    .map(|l| row.iter().zip(&self.coef).map(|(x, r)| x * r[l]).sum())
+                    .collect()
+            })
+            .collect();
+        let off = a
+            .iter()
+            .zip(b)
+            .map(|(row, bd)| bd + row.iter().zip(&self.off).map(|(x, o)| x * o).sum::<isize>())
+            .collect();
+        Map { coef, off }
+    }
+}
+
+/// A view of a computed node of shape `src` as an index map (A, b), if it is one.
+fn view_as_map(v: &View, src: &[usize]) -> Option<(Vec<Vec<isize>>, Vec<isize>)> {
+    let c = c_strides(src);
+    let nd = src.len();
+    let mut b = vec![0isize; nd];
+    let mut rem = v.offset;
+    for d in 0..nd {
+        if src[d] > 1 {
+            b[d] = rem / c[d];
+            rem -= b[d] * c[d];
+        }
+    }
+    if rem != 0 {
+        return None;
+    }
+    let mut a = vec![vec![0isize; v.shape.len()]; nd];
+    for (k, (&ext, &s)) in v.shape.iter().zip(&v.strides).enumerate() {
+        if ext <= 1 || s == 0 {
+            continue;
+        }
+        let d = (0..nd).find(|&d| src[d] > 1 && s % c[d] == 0)?;
+        a[d][k] = s / c[d];
+    }
+    for d in 0..nd {
+        let (mut lo, mut hi) = (b[d], b[d]);
+        for (k, &ext) in v.shape.iter().enumerate() {
+            let span = a[d][k] * (ext as isize - 1).max(0);
+            if span < 0 { lo += span } else { hi += span }
+        }
+        if lo < 0 || hi >= src[d] as isize {
+            return None;
+        }
+    }
+    Some((a, b))
+}
+
+/// Builds the kernel of one boundary node.
+struct Lowering<'a> {
+    g: &'a Graph,
+    cse: &'a Cse,
+    reasons: &'a [Option<Reason>],
+    root: usize,
+    loops: Vec<usize>,
+    n_outer: usize,
+    reduce_node: Option<usize>,
+    ops: Vec<KOp>,
+    types: Vec<DType>,
+    memo: HashMap<(usize, Map), usize>,
+    op_index: HashMap<String, usize>,
+    args: Vec<Arg>,
+    arg_nodes: Vec<usize>,
+    members: Vec<usize>,
+    reduce: Option<KReduce>,
+}
+
+type Fail = (usize, Reason);
+
+impl<'a> Lowering<'a> {
+    fn new(g: &'a Graph, cse: &'a Cse, reasons: &'a [Option<Reason>], root: usize) -> Self {
+        Lowering {
+            g,
+            cse,
+            reasons,
+            root,
+            loops: g.nodes[root].shape.clone(),
+            n_outer: g.nodes[root].shape.len(),
+            reduce_node: None,
+            ops: Vec::new(),
+            types: Vec::new(),
+            memo: HashMap::new(),
+            op_index: HashMap::new(),
+            args: Vec::new(),
+            arg_nodes: Vec::new(),
+            members: Vec::new(),
+            reduce: None,
+        }
+    }
+
+    fn has_buffer(&self, i: usize) -> bool {
+        self.g.is_realized(i) || (i != self.root && self.reasons[i].is_some())
+    }
+
+    /// Finds the kernel's reduction (at most one) before lowering, so maps know all loop dims.
+    fn find_reduce(&mut self) -> Result<(), Fail> {
+        let mut stack = vec![self.root];
+        let mut seen = vec![false; self.g.len()];
+        while let Some(i) = stack.pop() {
+            let i = self.cse.canon[i];
+            if seen[i] || self.has_buffer(i) {
+                continue;
+            }
+            seen[i] = true;
+            if let Op::Reduce { axes, .. } = &self.g.nodes[i].op {
+                match self.reduce_node {
+                    None => {
+                        self.reduce_node = Some(i);
+                        let input = self.cse.canon[self.g.inputs[i][0]];
+                        for &a in axes {
+                            self.loops.push(self.g.nodes[input].shape[a]);
+                        }
+                    }
+                    Some(_) => return Err((i, Reason::SecondReduce)),
+                }
+            }
+            stack.extend(self.g.inputs[i].iter().copied());
+        }
+        Ok(())
+    }
+
+    fn run(mut self) -> Result<Step, Fail> {
+        self.find_reduce()?;
+        let nl = self.loops.len();
+        let rshape = self.g.nodes[self.root].shape.clone();
+        let identity = Map {
+            coef: (0..rshape.len())
+                .map(|d| (0..nl).map(|l| isize::from(l == d)).collect())
+                .collect(),
+            off: vec![0; rshape.len()],
+        };
+        let value = self.lower(self.root, identity.clone())?;
+        let (mut strides, offset) = identity.flat(&rshape, nl);
+        for s in strides.iter_mut().skip(self.n_outer) {
+            *s = 0;
+        }
+        let out_arg = self.args.len();
+        self.args.push(Arg {
+            dtype: self.g.nodes[self.root].dtype,
+            strides,
+            offset,
+            output: true,
+        });
+        let stores = vec![(value, out_arg)];
+        let (ops, types, stores, reduce) = self.order_ops(stores);
+        let mut kernel = Kernel {
+            dims: self.loops,
+            n_outer: self.n_outer,
+            args: self.args,
+            ops,
+            types,
+            reduce,
+            stores,
+        };
+        kernel.collapse_dims();
+        self.members.sort_unstable();
+        self.members.dedup();
+        Ok(Step::Kernel {
+            root: self.root,
+            kernel,
+            inputs: self.arg_nodes,
+            members: self.members,
+        })
+    }
+
+    /// Puts the reduction's inputs first, then `ReduceResult`, then the epilogue.
+    fn order_ops(
+        &mut self,
+        stores: Vec<(usize, usize)>,
+    ) -> (Vec<KOp>, Vec<DType>, Vec<(usize, usize)>, Option<KReduce>) {
+        let Some(mut red) = self.reduce.take() else {
+            return (
+                std::mem::take(&mut self.ops),
+                std::mem::take(&mut self.types),
+                stores,
+                None,
+            );
+        };
+        let n = self.ops.len();
+        let mut inner = vec![false; n];
+        inner[red.value] = true;
+        for i in (0..n).rev() {
+            if inner[i] {
+                for k in operands(&self.ops[i]) {
+                    inner[k] = true;
+                }
+            }
+        }
+        let result = self
+            .ops
+            .iter()
+            .position(|o| *o == KOp::ReduceResult)
+            .expect("reduce lowered");
+        let order: Vec<usize> = (0..n)
+            .filter(|&i| inner[i])
+            .chain(std::iter::once(result))
+            .chain((0..n).filter(|&i| !inner[i] && i != result))
+            .collect();
+        let mut remap = vec![0; n];
+        for (new, &old) in order.iter().enumerate() {
+            remap[old] = new;
+        }
+        let ops = order
+            .iter()
+            .map(|&o| renumber(&self.ops[o], &remap))
+            .collect();
+        let types = order.iter().map(|&o| self.types[o]).collect();
+        red.value = remap[red.value];
+        let stores = stores.iter().map(|&(o, a)| (remap[o], a)).collect();
+        (ops, types, stores, Some(red))
+    }
+
+    fn emit(&mut self, op: KOp, dtype: DType) -> usize {
+        let (op, dtype) = match fold(&op, dtype, &self.ops, &self.types) {
+            Some(super::simplify::Folded::Op(o)) => (o, dtype),
+            Some(super::simplify::Folded::Same(k)) => return k,
+            None => (op, dtype),
+        };
+        let key = format!("{op:?}:{dtype}");
+        if let Some(&k) = self.op_index.get(&key) {
+            return k; // CSE within the kernel
+        }
+        self.op_index.insert(key, self.ops.len());
+        self.ops.push(op);
+        self.types.push(dtype);
+        self.ops.len() - 1
+    }
+
+    fn load(&mut self, node: usize, map: &Map) -> usize {
+        let shape = &self.g.nodes[node].shape;
+        let (strides, offset) = map.flat(shape, self.loops.len());
+        let dtype = self.g.nodes[node].dtype;
+        self.load_flat(node, strides, offset, dtype)
+    }
+
+    fn load_flat(
+        &mut self,
+        node: usize,
+        strides: Vec<isize>,
+        offset: isize,
+        dtype: DType,
+    ) -> usize {
+        let arg = Arg {
+            dtype,
+            strides,
+            offset,
+            output: false,
+        };
+        let a = match self
+            .args
+            .iter()
+            .zip(&self.arg_nodes)
+            .position(|(x, &nd)| *x == arg && nd == node)
+        {
+            Some(a) => a,
+            None => {
+                self.args.push(arg);
+                self.arg_nodes.push(node);
+                self.args.len() - 1
+            }
+        };
+        self.emit(KOp::Load { arg: a }, dtype)
+    }
+
+    /// Lowers node `i` evaluated at `map` (iteratively: an explicit stack, no recursion).
+    fn lower(&mut self, i: usize, map: Map) -> Result<usize, Fail> {
+        let mut stack: Vec<(usize, Map, bool)> = vec![(self.cse.canon[i], map.clone(), false)];
+        while let Some((node, m, expanded)) = stack.pop() {
+            if self.memo.contains_key(&(node, m.clone())) {
+                continue;
+            }
+            let deps = self.deps(node, &m)?;
+            if !expanded && deps.iter().any(|d| !self.memo.contains_key(d)) {
+                stack.push((node, m, true));
+                for d in deps.into_iter().rev() {
+                    stack.push((d.0, d.1, false));
+                }
+                continue;
+            }
+            let v = self.finish(node, &m, &deps)?;
+            self.memo.insert((node, m), v);
+        }
+        Ok(self.memo[&(self.cse.canon[i], map)])
+    }
+
+    /// The (node, map) pairs node `i` at `m` needs first.
+    fn deps(&self, i: usize, m: &Map) -> Result<Vec<(usize, Map)>, Fail> {
+        if self.has_buffer(i) {
+            return Ok(vec![]);
+        }
+        let g = self.g;
+        let ins: Vec<usize> = g.inputs[i].iter().map(|&k| self.cse.canon[k]).collect();
+        Ok(match &g.nodes[i].op {
+            Op::Data | Op::Const(_) => vec![],
+            Op::Unary(_) | Op::Binary(_) | Op::Where | Op::Cast(_) | Op::Contiguous => {
+                ins.into_iter().map(|k| (k, m.clone())).collect()
+            }
+            Op::View(v) => {
+                let x = ins[0];
+                if self.has_buffer(x) {
+                    vec![]
+                } else {
+                    match view_as_map(v, &g.nodes[x].shape) {
+                        Some((a, b)) => vec![(x, m.then(&a, &b))],
+                        None => return Err((x, Reason::View)),
+                    }
+                }
+            }
+            Op::Reduce { axes, .. } => {
+                if Some(i) != self.reduce_node {
+                    return Err((i, Reason::SecondReduce));
+                }
+                // Broadcasting the result back would recompute the reduction per element.
+                for l in 0..self.n_outer {
+                    if self.loops[l] > 1 && m.coef.iter().all(|r| r[l] == 0) {
+                        return Err((i, Reason::BroadcastReduce));
+                    }
+                }
+                let input_nd = g.nodes[ins[0]].shape.len();
+                let mut coef = m.coef.clone();
+                let off = m.off.clone();
+                for (j, &a) in axes.iter().enumerate() {
+                    coef[a] = (0..self.loops.len())
+                        .map(|l| isize::from(l == self.n_outer + j))
+                        .collect();
+                }
+                debug_assert_eq!(coef.len(), input_nd);
+                vec![(ins[0], Map { coef, off })]
+            }
+            Op::Concat { .. } | Op::Take { .. } | Op::Matmul => {
+                unreachable!("runtime ops are boundaries")
+            }
+        })
+    }
+
+    fn finish(&mut self, i: usize, m: &Map, deps: &[(usize, Map)]) -> Result<usize, Fail> {
+        let g = self.g;
+        if self.has_buffer(i) {
+            return Ok(self.load(i, m));
+        }
+        self.members.push(i);
+        let node = &g.nodes[i];
+        let d: Vec<usize> = deps.iter().map(|k| self.memo[k]).collect();
+        Ok(match &node.op {
+            Op::Data => unreachable!("data nodes are realised"),
+            Op::Const(s) => self.emit(KOp::Const(*s), node.dtype),
+            Op::Unary(u) => self.emit(KOp::Unary(*u, d[0]), node.dtype),
+            Op::Binary(b) => self.emit(KOp::Binary(*b, d[0], d[1]), node.dtype),
+            Op::Where => self.emit(KOp::Where(d[0], d[1], d[2]), node.dtype),
+            Op::Cast(_) => self.emit(KOp::Cast(d[0]), node.dtype),
+            Op::Contiguous => d[0],
+            Op::View(v) => {
+                if d.is_empty() {
+                    // A view of a buffer: compose the view's strides with the map directly.
+                    let x = self.cse.canon[g.inputs[i][0]];
+                    let nl = self.loops.len();
+                    let mut strides = vec![0isize; nl];
+                    let mut offset = v.offset;
+                    for (k, &vs) in v.strides.iter().enumerate() {
+                        offset += vs * m.off[k];
+                        for (l, s) in strides.iter_mut().enumerate() {
+                            *s += vs * m.coef[k][l];
+                        }
+                    }
+                    self.load_flat(x, strides, offset, g.nodes[x].dtype)
+                } else {
+                    d[0]
+                }
+            }
+            Op::Reduce { op, .. } => {
+                let value = d[0];
+                let vdt = self.types[value];
+                self.reduce = Some(KReduce {
+                    op: *op,
+                    value,
+                    dtype: vdt,
+                });
+                debug_assert!(
+                    matches!(op, ReduceOp::ArgMax | ReduceOp::ArgMin) || vdt == node.dtype
+                );
+                self.ops.push(KOp::ReduceResult);
+                self.types.push(node.dtype);
+                self.ops.len() - 1
+            }
+            Op::Concat { .. } | Op::Take { .. } | Op::Matmul => unreachable!(),
+        })
+    }
+}
+
+/// Operands of a kernel op.
+pub fn operands(op: &KOp) -> Vec<usize> {
+    match op {
+        KOp::Load { .. } | KOp::Const(_) | KOp::ReduceResult => vec![],
+        KOp::Unary(_, a) | KOp::Cast(a) => vec![*a],
+        KOp::Binary(_, a, b) => vec![*a, *b],
+        KOp::Where(c, a, b) => vec![*c, *a, *b],
+    }
+}
+
+fn renumber(op: &KOp, r: &[usize]) -> KOp {
+    match op {
+        KOp::Load { .. } | KOp::Const(_) | KOp::ReduceResult => op.clone(),
+        KOp::Unary(u, a) => KOp::Unary(*u, r[*a]),
+        KOp::Cast(a) => KOp::Cast(r[*a]),
+        KOp::Binary(b, x, y) => KOp::Binary(*b, r[*x], r[*y]),
+        KOp::Where(c, a, b) => KOp::Where(r[*c], r[*a], r[*b]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transpose_and_broadcast_are_maps() {
+        let t = View::contiguous(&[2, 3]).permute(&[1, 0]);
+        assert!(view_as_map(&t, &[2, 3]).is_some());
+        let b = View::contiguous(&[3]).broadcast_to(&[4, 3]);
+        assert!(view_as_map(&b, &[3]).is_some());
+        let merged = View::contiguous(&[2, 3]).reshape(&[6]).unwrap();
+        assert!(view_as_map(&merged, &[2, 3]).is_none());
+        let split = View::contiguous(&[6]).reshape(&[2, 3]).unwrap();
+        assert!(view_as_map(&split, &[6]).is_some());
+        let rev = View::contiguous(&[5]).slice_axis(0, 4, 5, -1);
+        let (a, b) = view_as_map(&rev, &[5]).unwrap();
+        assert_eq!((a[0][0], b[0]), (-1, 4));
+    }
+}

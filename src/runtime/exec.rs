@@ -1,0 +1,282 @@
+//! Executing a plan: allocate outputs, call compiled kernels (split over threads), run the
+//! runtime ops, and free each intermediate buffer after its last reader.
+//!
+//! Thread split: a kernel's first loop dim is cut into chunks whose size depends only on the
+//! problem (never on the thread count), and each output element is computed by exactly one
+//! chunk with the same code path, so results are bit-identical for any number of threads.
+
+use super::Buffer;
+use super::cache;
+use crate::codegen::Compiled;
+use crate::error::Result;
+use crate::ir::{Graph, Op};
+use crate::kernel::{Kernel, Strategy};
+use crate::passes::{Plan, Step};
+use crate::shape::{View, c_strides};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+/// Loop iterations per chunk a thread takes at a time.
+const CHUNK_WORK: usize = 1 << 16;
+
+/// What happened in one step (for `LAZYNP_DEBUG=2` and the report).
+#[derive(Clone, Debug)]
+pub struct StepTiming {
+    /// Step index in the plan.
+    pub step: usize,
+    /// Wall time.
+    pub time: Duration,
+    /// Bytes moved (kernel estimate).
+    pub bytes: usize,
+    /// Arithmetic ops (kernel estimate).
+    pub flops: usize,
+    /// Was the kernel already compiled?
+    pub cache_hit: bool,
+    /// SIMD lanes of the kernel's main loop (0 for runtime ops).
+    pub lanes: usize,
+}
+
+/// Runs `plan`; returns the value of every node marked `materialize` and per-step timings.
+pub fn run(
+    g: &Graph,
+    plan: &Plan,
+    threads: usize,
+) -> Result<(Vec<Option<Arc<Buffer>>>, Vec<StepTiming>)> {
+    let n = g.len();
+    let canon = &plan.canon;
+    let mut values: Vec<Option<Arc<Buffer>>> = (0..n).map(|i| g.nodes[i].buffer()).collect();
+    // Readers left per node, to free intermediates early.
+    let mut readers = vec![0usize; n];
+    for s in &plan.steps {
+        for k in step_reads(g, plan, s) {
+            readers[k] += 1;
+        }
+    }
+    let mut timings = Vec::with_capacity(plan.steps.len());
+    for (si, step) in plan.steps.iter().enumerate() {
+        let t0 = Instant::now();
+        let (node, buf, info) = match step {
+            Step::Kernel {
+                root,
+                kernel,
+                inputs,
+                ..
+            } => {
+                let (code, hit) = cache::get(kernel)?;
+                let ins: Vec<Arc<Buffer>> = inputs
+                    .iter()
+                    .map(|&k| values[k].clone().expect("kernel input computed earlier"))
+                    .collect();
+                let out = run_kernel(
+                    &code,
+                    kernel,
+                    &ins,
+                    g.nodes[*root].dtype,
+                    g.nodes[*root].size(),
+                    threads,
+                );
+                (
+                    *root,
+                    out,
+                    (kernel.bytes(), kernel.flops(), hit, code.lanes),
+                )
+            }
+            Step::Runtime { node } => {
+                let node = *node;
+                let ins: Vec<(Arc<Buffer>, View)> = g.inputs[node]
+                    .iter()
+                    .map(|&k| input_view(g, canon, &values, k))
+                    .collect();
+                let out = super::ops::run(
+                    &g.nodes[node].op,
+                    g.nodes[node].dtype,
+                    &g.nodes[node].shape,
+                    &ins,
+                    threads,
+                )?;
+                let bytes = out.nbytes() + ins.iter().map(|(b, _)| b.nbytes()).sum::<usize>();
+                (node, out, (bytes, 0, true, 0))
+            }
+        };
+        values[node] = Some(Arc::new(buf));
+        timings.push(StepTiming {
+            step: si,
+            time: t0.elapsed(),
+            bytes: info.0,
+            flops: info.1,
+            cache_hit: info.2,
+            lanes: info.3,
+        });
+        for k in step_reads(g, plan, step) {
+            readers[k] -= 1;
+            if readers[k] == 0 && !g.materialize[k] && plan.reasons[k].is_some() {
+                values[k] = None;
+            }
+        }
+    }
+    let out = (0..n)
+        .map(|i| {
+            if g.materialize[i] {
+                values[canon[i]].clone()
+            } else {
+                None
+            }
+        })
+        .collect();
+    Ok((out, timings))
+}
+
+/// Nodes whose buffers a step reads.
+fn step_reads(g: &Graph, plan: &Plan, s: &Step) -> Vec<usize> {
+    match s {
+        Step::Kernel { inputs, .. } => inputs.clone(),
+        Step::Runtime { node } => g.inputs[*node]
+            .iter()
+            .map(|&k| {
+                let k = plan.canon[k];
+                match (
+                    &g.nodes[k].op,
+                    g.is_realized(k) || plan.reasons[k].is_some(),
+                ) {
+                    (Op::View(_), false) => plan.canon[g.inputs[k][0]],
+                    _ => k,
+                }
+            })
+            .collect(),
+    }
+}
+
+/// The buffer and strided view a runtime op reads for input node `k`.
+fn input_view(
+    g: &Graph,
+    canon: &[usize],
+    values: &[Option<Arc<Buffer>>],
+    k: usize,
+) -> (Arc<Buffer>, View) {
+    let k = canon[k];
+    if let Some(b) = &values[k] {
+        return (b.clone(), View::contiguous(&g.nodes[k].shape));
+    }
+    match &g.nodes[k].op {
+        Op::View(v) => {
+            let base = canon[g.inputs[k][0]];
+            (
+                values[base].clone().expect("view base computed earlier"),
+                v.clone(),
+            )
+        }
+        _ => unreachable!("runtime op inputs are buffers or views of buffers"),
+    }
+}
+
+/// Argument pointers shared by the worker threads of one kernel call.
+struct RawArgs(Vec<*mut u8>);
+// SAFETY: the pointers refer to buffers that outlive the scoped threads; workers write
+// disjoint elements (see `run_kernel`).
+unsafe impl Sync for RawArgs {}
+
+impl RawArgs {
+    fn as_ptr(&self) -> *const *mut u8 {
+        self.0.as_ptr()
+    }
+}
+
+/// Runs one compiled kernel into a new buffer of `len` elements.
+pub fn run_kernel(
+    code: &Compiled,
+    k: &Kernel,
+    ins: &[Arc<Buffer>],
+    dtype: crate::DType,
+    len: usize,
+    threads: usize,
+) -> Buffer {
+    let mut out = Buffer::zeroed(dtype, len);
+    if len == 0 {
+        return out;
+    }
+    let nd = k.ndim();
+    let outer = k.strategy() == Strategy::OuterReduce;
+    let mut scratch = if outer {
+        let r = k.reduce.as_ref().expect("reducing kernel");
+        Some(Buffer::zeroed(
+            r.dtype,
+            k.dims[..k.n_outer].iter().product(),
+        ))
+    } else {
+        None
+    };
+    // Pointers to element 0 of each argument (offsets applied), then byte strides.
+    let mut ptrs: Vec<*mut u8> = Vec::with_capacity(k.args.len() + 1);
+    let mut strides: Vec<i64> = Vec::with_capacity((k.args.len() + 1) * nd);
+    let mut next_input = 0;
+    for a in &k.args {
+        let es = a.dtype.size() as isize;
+        let base = if a.output {
+            out.as_mut_ptr()
+        } else {
+            let b = &ins[next_input];
+            next_input += 1;
+            b.as_ptr() as *mut u8
+        };
+        // SAFETY: the plan computed `offset` and strides from views of this very buffer, so
+        // every element the loop nest visits (offset + Σ i·stride) is inside it.
+        ptrs.push(unsafe { base.offset(a.offset * es) });
+        strides.extend(a.strides.iter().map(|&s| (s * es) as i64));
+    }
+    if let Some(s) = scratch.as_mut() {
+        let es = s.dtype().size() as isize;
+        let cs = c_strides(&k.dims[..k.n_outer]);
+        ptrs.push(s.as_mut_ptr());
+        strides.extend((0..nd).map(|d| {
+            if d < k.n_outer {
+                (cs[d] * es) as i64
+            } else {
+                0
+            }
+        }));
+    }
+    let args = RawArgs(ptrs);
+    let lo = vec![0i64; nd];
+    let hi: Vec<i64> = k.dims.iter().map(|&d| d as i64).collect();
+    let call = |lo: &[i64], hi: &[i64]| {
+        // SAFETY: `ptrs`, `strides`, `lo`, `hi` have the lengths the kernel reads (one entry per
+        // argument, per argument and dim, per dim); ranges lie within the dims; each chunk
+        // writes a disjoint set of output (and scratch) elements.
+        unsafe { (code.func)(args.as_ptr(), strides.as_ptr(), lo.as_ptr(), hi.as_ptr()) }
+    };
+    let splittable = nd > 0 && (k.strategy() == Strategy::Elementwise || k.n_outer > 0);
+    let total = k.iterations().max(1);
+    let d0 = if nd > 0 { k.dims[0] } else { 1 };
+    // Chunks along dim 0: a multiple of 64 when dim 0 is the vectorised dim.
+    let align = if nd > 0 && k.vector_dim() == 0 { 64 } else { 1 };
+    let per_row = total / d0.max(1);
+    let rows_per_chunk = (CHUNK_WORK / per_row.max(1)).max(1).next_multiple_of(align);
+    let chunks = d0.div_ceil(rows_per_chunk);
+    if !splittable || chunks <= 1 || threads <= 1 {
+        call(&lo, &hi);
+        return out;
+    }
+    let next = AtomicUsize::new(0);
+    let work = || {
+        loop {
+            let c = next.fetch_add(1, Ordering::Relaxed);
+            if c >= chunks {
+                break;
+            }
+            let mut l = lo.clone();
+            let mut h = hi.clone();
+            l[0] = (c * rows_per_chunk) as i64;
+            h[0] = ((c + 1) * rows_per_chunk).min(d0) as i64;
+            call(&l, &h);
+        }
+    };
+    let workers = threads.min(chunks);
+    std::thread::scope(|s| {
+        for _ in 1..workers {
+            s.spawn(work);
+        }
+        work();
+    });
+    out
+}
