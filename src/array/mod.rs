@@ -59,6 +59,12 @@ impl Array {
         &self.0
     }
 
+    /// The graph node behind this handle (for inspection tools and tests).
+    #[doc(hidden)]
+    pub fn node_for_debug(&self) -> NodeRef {
+        self.0.clone()
+    }
+
     /// Builds a pending node with the given inputs.
     pub(crate) fn build(op: Op, dtype: DType, shape: Vec<usize>, inputs: &[&Array]) -> Array {
         Array(Node::new(

@@ -69,9 +69,23 @@ impl Emitter<'_, '_> {
         }
     }
 
-    /// Loads a value of `dt` at `ptr` (contiguous vector, or broadcast when `splat`).
+    /// Loads a value of `dt` at `ptr` (contiguous vector, or broadcast when `splat`) from a
+    /// buffer the kernel never writes.
     pub fn load(&mut self, dt: DType, ptr: Value, splat: bool) -> Value {
-        let flags = MemFlagsData::new().with_notrap().with_readonly();
+        self.load_with(
+            dt,
+            ptr,
+            splat,
+            MemFlagsData::new().with_notrap().with_readonly(),
+        )
+    }
+
+    /// Loads from memory the kernel itself writes (the scratch row of outer reductions).
+    pub fn load_mut(&mut self, dt: DType, ptr: Value) -> Value {
+        self.load_with(dt, ptr, false, MemFlagsData::new().with_notrap())
+    }
+
+    fn load_with(&mut self, dt: DType, ptr: Value, splat: bool, flags: MemFlagsData) -> Value {
         if self.lanes > 1 && !splat {
             let ty = self.value_ty(dt);
             return self.b.ins().load(ty, flags, ptr, 0);

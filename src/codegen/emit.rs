@@ -220,11 +220,8 @@ impl Emitter<'_, '_> {
         if ranged {
             (f.lo[d], f.hi[d])
         } else {
-            let n = self.k.dims[d] as i64;
-            (
-                self.b.ins().iconst(types::I64, 0),
-                self.b.ins().iconst(types::I64, n),
-            )
+            // Sizes are never compiled in: one kernel serves every length.
+            (self.b.ins().iconst(types::I64, 0), f.hi[d])
         }
     }
 
@@ -284,7 +281,18 @@ impl Emitter<'_, '_> {
                     self.load(self.k.args[*arg].dtype, ptrs[*arg], splat)
                 }
                 KOp::ReduceResult => continue,
-                _ => self.emit_op(i, vals),
+                op => {
+                    // Constants shared with another section (e.g. the reduction's body and its
+                    // epilogue) are re-materialised where missing.
+                    for k in crate::passes::fuse::operands(op) {
+                        if vals[k].is_none()
+                            && let KOp::Const(c) = self.k.ops[k]
+                        {
+                            vals[k] = Some(self.constant(c, self.k.types[k]));
+                        }
+                    }
+                    self.emit_op(i, vals)
+                }
             };
             vals[i] = Some(v);
         }
@@ -691,7 +699,7 @@ impl Emitter<'_, '_> {
                 let mut vals = vec![None; n];
                 e.body_ops(0..result, at, &mut vals);
                 let x = vals[value].expect("value");
-                let s = e.load(dt, at[scratch], false);
+                let s = e.load_mut(dt, at[scratch]);
                 let r = e.combine(op, dt, s, x);
                 e.store(r, at[scratch]);
             });
@@ -700,7 +708,7 @@ impl Emitter<'_, '_> {
         self.nest(f, &outer, f.bases.clone(), &mut |e, ptrs| {
             e.innermost(f, no - 1, true, ptrs, lanes, &mut |e, at, _| {
                 let mut vals = vec![None; n];
-                vals[result] = Some(e.load(dt, at[scratch], false));
+                vals[result] = Some(e.load_mut(dt, at[scratch]));
                 e.body_ops(result + 1..n, at, &mut vals);
                 e.stores(at, &vals);
             });
