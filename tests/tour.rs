@@ -1,7 +1,6 @@
 //! The deterministic part of `examples/tour.rs` prints exactly what NumPy prints for the seed
 //! article's snippets (`tests/fixtures/tour_expected.txt`, from `scripts/tour_numpy.py`).
 
-#[allow(dead_code)]
 #[path = "../examples/tour/snippets.rs"]
 mod snippets;
 
