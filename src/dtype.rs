@@ -370,9 +370,14 @@ impl Scalar {
     }
 }
 
+/// 2^63 as f64.
+pub(crate) const TWO63: f64 = 9_223_372_036_854_775_808u64 as f64;
+/// 2^64 as f64.
+pub(crate) const TWO64: f64 = 2.0 * TWO63;
+
 /// x86 `cvttsd2si` semantics: truncation, NaN/out of range -> i64::MIN.
 pub(crate) fn float_to_i64(f: f64) -> i64 {
-    if f.is_nan() || f >= 9.223372036854775807e18 || f < -9.223372036854775808e18 {
+    if f.is_nan() || !(-TWO63..TWO63).contains(&f) {
         i64::MIN
     } else {
         f as i64
@@ -381,7 +386,7 @@ pub(crate) fn float_to_i64(f: f64) -> i64 {
 
 /// x86 `cvttsd2si` 32-bit semantics.
 pub(crate) fn float_to_i32(f: f64) -> i32 {
-    if f.is_nan() || f >= 2147483648.0 || f < -2147483648.0 {
+    if f.is_nan() || !(-2147483648.0..2147483648.0).contains(&f) {
         i32::MIN
     } else {
         f as i32
@@ -391,10 +396,10 @@ pub(crate) fn float_to_i32(f: f64) -> i32 {
 /// NumPy's float -> uint64 on x86: values below 2^63 go through i64, values in [2^63, 2^64)
 /// subtract 2^63, larger ones give 0 (as NumPy 2.4 on this machine does).
 pub(crate) fn float_to_u64(f: f64) -> u64 {
-    if f >= 1.8446744073709552e19 {
+    if f >= TWO64 {
         0
-    } else if f >= 9.223372036854775807e18 {
-        (f - 9.223372036854775808e18) as u64 ^ (1u64 << 63)
+    } else if f >= TWO63 {
+        (f - TWO63) as u64 ^ (1u64 << 63)
     } else {
         float_to_i64(f) as u64
     }

@@ -26,7 +26,12 @@ pub mod runtime;
 pub mod shape;
 
 pub use array::io::{load, load_npz, savez};
-pub use array::linalg::{linalg, matmul};
+pub use array::linalg::matmul;
+
+/// `np.linalg`: matrix inverse.
+pub mod linalg {
+    pub use crate::array::linalg::inv;
+}
 pub use array::random;
 pub use array::{
     Array, Axes, IntoArrayData, IntoScalar, SliceArg, SliceInfo, arange, array, concatenate, eye,

@@ -333,8 +333,11 @@ mod tests {
         let v = View::contiguous(&[2, 3]).permute(&[1, 0]);
         assert!(v.reshape(&[6]).is_none());
         assert!(v.reshape(&[3, 2, 1]).is_some());
-        let sliced = View::contiguous(&[4, 6]).slice_axis(1, 0, 3, 2);
+        let sliced = View::contiguous(&[4, 6]).slice_axis(1, 0, 3, 1);
         assert!(sliced.reshape(&[12]).is_none());
+        // Every other column of a 4x6 matrix is one uniform stride-2 walk.
+        let every_other = View::contiguous(&[4, 6]).slice_axis(1, 0, 3, 2);
+        assert_eq!(every_other.reshape(&[12]).unwrap().strides, vec![2]);
         let rows = View::contiguous(&[4, 6]).slice_axis(0, 1, 2, 1);
         assert_eq!(rows.reshape(&[12]).unwrap().strides, vec![1]);
         assert_eq!(rows.reshape(&[3, 4]).unwrap().offset, 6);

@@ -158,81 +158,76 @@ pub fn matmul(a: &Array, b: &Array) -> Array {
     a.matmul(b)
 }
 
-/// `np.linalg`.
-pub mod linalg {
-    use super::*;
-
-    /// `np.linalg.inv(m)` for a square matrix or a stack of them (`(..., n, n)`). Integer input
-    /// gives float64. Evaluates `m` (a synchronisation point: singularity depends on the data)
-    /// and inverts by Gauss-Jordan elimination with partial pivoting in f64.
-    ///
-    /// ```
-    /// let m = lazynp::array([[2.0f64, 0.0], [0.0, 4.0]]);
-    /// assert_eq!(lazynp::linalg::inv(&m)?.to_vec::<f64>()?, vec![0.5, 0.0, 0.0, 0.25]);
-    /// let s = lazynp::array([[1.0f64, 2.0], [2.0, 4.0]]);
-    /// assert!(lazynp::linalg::inv(&s).is_err());
-    /// # Ok::<(), lazynp::Error>(())
-    /// ```
-    pub fn inv(m: &Array) -> Result<Array> {
-        let nd = m.ndim();
-        if nd < 2 || m.shape()[nd - 1] != m.shape()[nd - 2] {
-            return Err(Error::Invalid {
-                op: "inv",
-                msg: format!(
-                    "Last 2 dimensions of the array must be square (shape {})",
-                    crate::shape::tuple(m.shape(), ", ")
-                ),
-            });
-        }
-        let n = m.shape()[nd - 1];
-        let out_dt = if m.dtype() == DType::F32 {
-            DType::F32
-        } else {
-            DType::F64
-        };
-        if n == 0 {
-            return Ok(cast(m, out_dt));
-        }
-        let data = cast(m, DType::F64).to_vec::<f64>()?;
-        let mut out = Vec::with_capacity(data.len());
-        for mat in data.chunks(n * n) {
-            out.extend(invert(mat, n)?);
-        }
-        let buf = Buffer::from_slice(&out);
-        Ok(cast(&Array::from_buffer(buf, m.shape().to_vec())?, out_dt))
+/// `np.linalg.inv(m)` for a square matrix or a stack of them (`(..., n, n)`). Integer input
+/// gives float64. Evaluates `m` (a synchronisation point: singularity depends on the data)
+/// and inverts by Gauss-Jordan elimination with partial pivoting in f64.
+///
+/// ```
+/// let m = lazynp::array([[2.0f64, 0.0], [0.0, 4.0]]);
+/// assert_eq!(lazynp::linalg::inv(&m)?.to_vec::<f64>()?, vec![0.5, 0.0, 0.0, 0.25]);
+/// let s = lazynp::array([[1.0f64, 2.0], [2.0, 4.0]]);
+/// assert!(lazynp::linalg::inv(&s).is_err());
+/// # Ok::<(), lazynp::Error>(())
+/// ```
+pub fn inv(m: &Array) -> Result<Array> {
+    let nd = m.ndim();
+    if nd < 2 || m.shape()[nd - 1] != m.shape()[nd - 2] {
+        return Err(Error::Invalid {
+            op: "inv",
+            msg: format!(
+                "Last 2 dimensions of the array must be square (shape {})",
+                crate::shape::tuple(m.shape(), ", ")
+            ),
+        });
     }
+    let n = m.shape()[nd - 1];
+    let out_dt = if m.dtype() == DType::F32 {
+        DType::F32
+    } else {
+        DType::F64
+    };
+    if n == 0 {
+        return Ok(cast(m, out_dt));
+    }
+    let data = cast(m, DType::F64).to_vec::<f64>()?;
+    let mut out = Vec::with_capacity(data.len());
+    for mat in data.chunks(n * n) {
+        out.extend(invert(mat, n)?);
+    }
+    let buf = Buffer::from_slice(&out);
+    Ok(cast(&Array::from_buffer(buf, m.shape().to_vec())?, out_dt))
+}
 
-    fn invert(a: &[f64], n: usize) -> Result<Vec<f64>> {
-        let mut a = a.to_vec();
-        let mut inv: Vec<f64> = (0..n * n).map(|i| (i / n == i % n) as u8 as f64).collect();
-        for col in 0..n {
-            let pivot = (col..n)
-                .max_by(|&i, &j| a[i * n + col].abs().total_cmp(&a[j * n + col].abs()))
-                .expect("non-empty range");
-            if a[pivot * n + col] == 0.0 {
-                return Err(Error::SingularMatrix);
-            }
-            for c in 0..n {
-                a.swap(col * n + c, pivot * n + c);
-                inv.swap(col * n + c, pivot * n + c);
-            }
-            let p = a[col * n + col];
-            for c in 0..n {
-                a[col * n + c] /= p;
-                inv[col * n + c] /= p;
-            }
-            for r in 0..n {
-                if r != col {
-                    let f = a[r * n + col];
-                    if f != 0.0 {
-                        for c in 0..n {
-                            a[r * n + c] -= f * a[col * n + c];
-                            inv[r * n + c] -= f * inv[col * n + c];
-                        }
+fn invert(a: &[f64], n: usize) -> Result<Vec<f64>> {
+    let mut a = a.to_vec();
+    let mut inv: Vec<f64> = (0..n * n).map(|i| (i / n == i % n) as u8 as f64).collect();
+    for col in 0..n {
+        let pivot = (col..n)
+            .max_by(|&i, &j| a[i * n + col].abs().total_cmp(&a[j * n + col].abs()))
+            .expect("non-empty range");
+        if a[pivot * n + col] == 0.0 {
+            return Err(Error::SingularMatrix);
+        }
+        for c in 0..n {
+            a.swap(col * n + c, pivot * n + c);
+            inv.swap(col * n + c, pivot * n + c);
+        }
+        let p = a[col * n + col];
+        for c in 0..n {
+            a[col * n + c] /= p;
+            inv[col * n + c] /= p;
+        }
+        for r in 0..n {
+            if r != col {
+                let f = a[r * n + col];
+                if f != 0.0 {
+                    for c in 0..n {
+                        a[r * n + c] -= f * a[col * n + c];
+                        inv[r * n + c] -= f * inv[col * n + c];
                     }
                 }
             }
         }
-        Ok(inv)
     }
+    Ok(inv)
 }

@@ -236,8 +236,8 @@ impl Array {
     pub fn logical_and(&self, other: &Array) -> Array {
         ok(binary(
             BinaryOp::And,
-            &self.astype(DType::Bool),
-            &other.astype(DType::Bool),
+            self.astype(DType::Bool),
+            other.astype(DType::Bool),
         ))
     }
 
@@ -252,8 +252,8 @@ impl Array {
     pub fn logical_or(&self, other: &Array) -> Array {
         ok(binary(
             BinaryOp::Or,
-            &self.astype(DType::Bool),
-            &other.astype(DType::Bool),
+            self.astype(DType::Bool),
+            other.astype(DType::Bool),
         ))
     }
 

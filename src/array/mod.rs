@@ -180,7 +180,7 @@ impl Array {
     /// # Ok::<(), lazynp::Error>(())
     /// ```
     pub fn eval_with(&self, opts: &EvalOptions) -> Result<Array> {
-        crate::eval::evaluate(&[self.0.clone()], opts)?;
+        crate::eval::evaluate(std::slice::from_ref(&self.0), opts)?;
         Ok(self.clone())
     }
 

@@ -219,7 +219,7 @@ impl Array {
             .product();
         let mut out: Vec<usize> = dims.iter().map(|&d| d.max(0) as usize).collect();
         if let Some(&i) = inferred.first() {
-            if known == 0 || size % known != 0 {
+            if known == 0 || !size.is_multiple_of(known) {
                 return Err(err());
             }
             out[i] = size / known;
@@ -543,7 +543,7 @@ pub fn stack(arrays: &[&Array], axis: isize) -> Array {
 pub fn split(x: &Array, sections: usize, axis: isize) -> Vec<Array> {
     let ax = ok(normalize_axis(axis, x.ndim()));
     let n = x.shape()[ax];
-    if sections == 0 || n % sections != 0 {
+    if sections == 0 || !n.is_multiple_of(sections) {
         panic!("array split does not result in an equal division");
     }
     let step = n / sections;

@@ -533,7 +533,7 @@ impl Emitter<'_, '_> {
         };
         let via64 = matches!(to, DType::I64 | DType::U32 | DType::U64);
         let (ity, bound) = if via64 {
-            (types::I64, 9.223372036854775808e18)
+            (types::I64, crate::dtype::TWO63)
         } else {
             (types::I32, 2147483648.0)
         };
@@ -552,8 +552,8 @@ impl Emitter<'_, '_> {
         let mut v = self.b.ins().select(bad, min, sat);
         if to == DType::U64 {
             // [2^63, 2^64): subtract 2^63, convert, set the top bit; >= 2^64 gives 0.
-            let two63 = self.b.ins().f64const(9.223372036854775808e18);
-            let two64 = self.b.ins().f64const(1.8446744073709552e19);
+            let two63 = self.b.ins().f64const(crate::dtype::TWO63);
+            let two64 = self.b.ins().f64const(crate::dtype::TWO64);
             let shifted = self.b.ins().fsub(xf, two63);
             let s = self.b.ins().fcvt_to_sint_sat(types::I64, shifted);
             let top = self.b.ins().iconst(types::I64, i64::MIN);

@@ -336,6 +336,9 @@ struct Lowering<'a> {
 
 type Fail = (usize, Reason);
 
+/// Ops, their types, stores and the reduction after `order_ops`.
+type OrderedBody = (Vec<KOp>, Vec<DType>, Vec<(usize, usize)>, Option<KReduce>);
+
 impl<'a> Lowering<'a> {
     fn new(g: &'a Graph, cse: &'a Cse, reasons: &'a [Option<Reason>], root: usize) -> Self {
         Lowering {
@@ -433,10 +436,7 @@ impl<'a> Lowering<'a> {
     }
 
     /// Puts the reduction's inputs first, then `ReduceResult`, then the epilogue.
-    fn order_ops(
-        &mut self,
-        stores: Vec<(usize, usize)>,
-    ) -> (Vec<KOp>, Vec<DType>, Vec<(usize, usize)>, Option<KReduce>) {
+    fn order_ops(&mut self, stores: Vec<(usize, usize)>) -> OrderedBody {
         let Some(mut red) = self.reduce.take() else {
             return (
                 std::mem::take(&mut self.ops),

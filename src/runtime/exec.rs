@@ -17,6 +17,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+/// The value of each graph node that was stored (indexed like the graph).
+pub type Values = Vec<Option<Arc<Buffer>>>;
+
 /// Loop iterations per chunk a thread takes at a time.
 const CHUNK_WORK: usize = 1 << 16;
 
@@ -38,11 +41,7 @@ pub struct StepTiming {
 }
 
 /// Runs `plan`; returns the value of every node marked `materialize` and per-step timings.
-pub fn run(
-    g: &Graph,
-    plan: &Plan,
-    threads: usize,
-) -> Result<(Vec<Option<Arc<Buffer>>>, Vec<StepTiming>)> {
+pub fn run(g: &Graph, plan: &Plan, threads: usize) -> Result<(Values, Vec<StepTiming>)> {
     let n = g.len();
     let canon = &plan.canon;
     let mut values: Vec<Option<Arc<Buffer>>> = (0..n).map(|i| g.nodes[i].buffer()).collect();
