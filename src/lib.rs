@@ -21,7 +21,7 @@ pub mod ir;
 pub mod runtime;
 pub mod shape;
 
-pub use array::io::{load, load_npz, savez};
+pub use array::io::{load, load_npz, savez, savez_compressed};
 pub use array::linalg::{linalg, matmul};
 pub use array::random;
 pub use array::{
