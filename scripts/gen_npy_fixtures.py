@@ -39,7 +39,7 @@ def data(code, shape):
 
 
 def describe(name, a):
-    a = np.asarray(a, order="C")
+    a = np.asarray(a, dtype=a.dtype.newbyteorder("="), order="C")
     flat = a.reshape(-1)
     code = a.dtype.str[1:]
     if code == "b1":

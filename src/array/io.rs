@@ -173,11 +173,11 @@ fn read_npz<R: Read + Seek>(reader: R) -> Result<Vec<(String, Array)>> {
         let name = name.strip_suffix(".npy").unwrap_or(&name).to_string();
         // The entry's declared size is not trusted: `read_to_end` grows with the real data.
         let mut bytes = Vec::new();
-        entry.read_to_end(&mut bytes).map_err(|e| {
-            fmt_err(format!("cannot read npz member {name:?}: {e}"))
-        })?;
-        let array = from_npy_bytes(&bytes)
-            .map_err(|e| fmt_err(format!("npz member {name:?}: {e}")))?;
+        entry
+            .read_to_end(&mut bytes)
+            .map_err(|e| fmt_err(format!("cannot read npz member {name:?}: {e}")))?;
+        let array =
+            from_npy_bytes(&bytes).map_err(|e| fmt_err(format!("npz member {name:?}: {e}")))?;
         out.push((name, array));
     }
     Ok(out)
@@ -191,7 +191,8 @@ fn write_npz(path: &Path, arrays: &[(&str, &Array)], method: zip::CompressionMet
         let opts = zip::write::SimpleFileOptions::default()
             .compression_method(method)
             .large_file(bytes.len() as u64 >= u32::MAX as u64);
-        zw.start_file(format!("{name}.npy"), opts).map_err(zip_err)?;
+        zw.start_file(format!("{name}.npy"), opts)
+            .map_err(zip_err)?;
         zw.write_all(&bytes)?;
     }
     let mut inner = zw.finish().map_err(zip_err)?;
@@ -220,7 +221,11 @@ fn read_npy<R: Read>(r: &mut R, total: u64) -> Result<Array> {
     let len_bytes = match (major, minor) {
         (1, 0) => 2,
         (2, 0) | (3, 0) => 4,
-        _ => return Err(fmt_err(format!("unsupported .npy format version {major}.{minor}"))),
+        _ => {
+            return Err(fmt_err(format!(
+                "unsupported .npy format version {major}.{minor}"
+            )));
+        }
     };
     let mut lb = [0u8; 4];
     read_exact_fmt(r, &mut lb[..len_bytes], "header length")?;
@@ -420,7 +425,12 @@ impl Parser<'_> {
         self.ws();
         let q = match self.peek() {
             Some(q @ (b'\'' | b'"')) => q,
-            _ => return Err(fmt_err(format!("malformed header: expected a string at byte {}", self.i))),
+            _ => {
+                return Err(fmt_err(format!(
+                    "malformed header: expected a string at byte {}",
+                    self.i
+                )));
+            }
         };
         self.i += 1;
         let start = self.i;
@@ -444,7 +454,9 @@ impl Parser<'_> {
                 return Ok(v);
             }
         }
-        Err(fmt_err("malformed header: fortran_order must be True or False"))
+        Err(fmt_err(
+            "malformed header: fortran_order must be True or False",
+        ))
     }
     /// A tuple of non-negative integers: `()`, `(3,)`, `(2, 3)`.
     fn tuple(&mut self) -> Result<Vec<usize>> {
@@ -474,7 +486,9 @@ impl Parser<'_> {
             if !self.eat(b',') {
                 self.expect(b')')?;
                 if dims.len() == 1 {
-                    return Err(fmt_err("malformed header: a 1-tuple needs a trailing comma"));
+                    return Err(fmt_err(
+                        "malformed header: a 1-tuple needs a trailing comma",
+                    ));
                 }
                 return Ok(dims);
             }
