@@ -394,8 +394,9 @@ pub(crate) fn float_to_i32(f: f64) -> i32 {
 /// NumPy's float -> uint64 on x86: values below 2^63 (and NaN) go through i64, larger ones
 /// subtract 2^63 first and set the top bit (so +inf and values >= 2^64 give 0).
 pub(crate) fn float_to_u64(f: f64) -> u64 {
-    if f >= 9.223372036854775808e18 {
-        float_to_i64(f - 9.223372036854775808e18) as u64 ^ (1u64 << 63)
+    let two63 = (1u64 << 63) as f64;
+    if f >= two63 {
+        float_to_i64(f - two63) as u64 ^ (1u64 << 63)
     } else {
         float_to_i64(f) as u64
     }
@@ -542,16 +543,38 @@ mod tests {
         assert_eq!(Scalar::Int(300).cast(DType::U8), Scalar::UInt(44));
         assert_eq!(Scalar::Int(-1).cast(DType::U16), Scalar::UInt(65535));
         // Float -> uint32/uint64 as NumPy 2.4 does on x86-64 (golden tests).
-        let u32s: Vec<Scalar> = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 1e10, -3e9, -1.5, 3e9]
-            .iter()
-            .map(|&f| Scalar::Float(f).cast(DType::U32))
-            .collect();
-        let want = [1 << 31, 0, 1 << 31, 0, 1 << 31, u32::MAX as u64, 3_000_000_000];
+        let u32s: Vec<Scalar> = [
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            1e10,
+            -3e9,
+            -1.5,
+            3e9,
+        ]
+        .iter()
+        .map(|&f| Scalar::Float(f).cast(DType::U32))
+        .collect();
+        let want = [
+            1 << 31,
+            0,
+            1 << 31,
+            0,
+            1 << 31,
+            u32::MAX as u64,
+            3_000_000_000,
+        ];
         assert_eq!(u32s, want.map(Scalar::UInt));
-        let u64s: Vec<Scalar> = [f64::NAN, f64::INFINITY, 1e300, 18446744073709551616.0, 9.3e18]
-            .iter()
-            .map(|&f| Scalar::Float(f).cast(DType::U64))
-            .collect();
+        let u64s: Vec<Scalar> = [
+            f64::NAN,
+            f64::INFINITY,
+            1e300,
+            18446744073709551616.0,
+            9.3e18,
+        ]
+        .iter()
+        .map(|&f| Scalar::Float(f).cast(DType::U64))
+        .collect();
         let want = [1 << 63, 0, 0, 0, 9_300_000_000_000_000_000];
         assert_eq!(u64s, want.map(Scalar::UInt));
         assert_eq!(

@@ -163,7 +163,11 @@ fn build(c: &Case, leaves: &[Array]) -> Array {
         .map(|(x, (_, v))| view(x, v))
         .collect();
     let p = &c.params;
-    let get = |k: &str| p.get(k).map(String::as_str).unwrap_or_else(|| panic!("param {k}"));
+    let get = |k: &str| {
+        p.get(k)
+            .map(String::as_str)
+            .unwrap_or_else(|| panic!("param {k}"))
+    };
     let keep = p.get("keepdims").is_some_and(|k| k == "1");
     let x = xs.first();
     let x0 = || x.expect("an input");
@@ -216,7 +220,11 @@ fn build(c: &Case, leaves: &[Array]) -> Array {
         }
     };
     let red = |f: fn(&Array, lazynp::Axes) -> Array, fk: fn(&Array, lazynp::Axes) -> Array| {
-        if keep { fk(x0(), axes(p)) } else { f(x0(), axes(p)) }
+        if keep {
+            fk(x0(), axes(p))
+        } else {
+            f(x0(), axes(p))
+        }
     };
     let refs: Vec<&Array> = xs.iter().collect();
     match c.op.as_str() {
@@ -289,7 +297,11 @@ fn build(c: &Case, leaves: &[Array]) -> Array {
         "index" => x0().i(get("i").parse().expect("i")),
         "copy" => x0().clone(),
         "inv" => lazynp::linalg::inv(x0()).expect("inv"),
-        "arange" => match (scalar(get("start")), scalar(get("stop")), scalar(get("step"))) {
+        "arange" => match (
+            scalar(get("start")),
+            scalar(get("stop")),
+            scalar(get("step")),
+        ) {
             (Scalar::Int(a), Scalar::Int(b), Scalar::Int(s)) => lazynp::arange(a, b, s),
             (a, b, s) => lazynp::arange(a.as_f64(), b.as_f64(), s.as_f64()),
         },
@@ -365,7 +377,13 @@ fn ulp(x: f64, eps: f64) -> f64 {
 }
 
 /// Compares `got` with NumPy's `want`; `bound[i]` is the allowed error for Accum/Inv.
-fn compare(got: &Array, want: &Array, tol: Tol, scale: Option<&[f64]>, n: usize) -> Result<(), String> {
+fn compare(
+    got: &Array,
+    want: &Array,
+    tol: Tol,
+    scale: Option<&[f64]>,
+    n: usize,
+) -> Result<(), String> {
     if got.dtype() != want.dtype() || got.shape() != want.shape() {
         return Err(format!(
             "dtype/shape {} {:?}, NumPy {} {:?}",
@@ -375,14 +393,20 @@ fn compare(got: &Array, want: &Array, tol: Tol, scale: Option<&[f64]>, n: usize)
             want.shape()
         ));
     }
-    match (vals(got).map_err(|e| e.to_string())?, vals(want).map_err(|e| e.to_string())?) {
+    match (
+        vals(got).map_err(|e| e.to_string())?,
+        vals(want).map_err(|e| e.to_string())?,
+    ) {
         (Vals::I(g), Vals::I(w)) => {
             if g != w {
                 return Err(format!("got {g:?}\n   NumPy {w:?}"));
             }
         }
         (Vals::F(g, eps), Vals::F(w, _)) => {
-            let max_w = w.iter().filter(|v| v.is_finite()).fold(0f64, |m, v| m.max(v.abs()));
+            let max_w = w
+                .iter()
+                .filter(|v| v.is_finite())
+                .fold(0f64, |m, v| m.max(v.abs()));
             for (k, (&a, &b)) in g.iter().zip(&w).enumerate() {
                 let ok = if b.is_nan() || a.is_nan() {
                     a.is_nan() && b.is_nan()
@@ -463,7 +487,12 @@ fn golden_numpy_cases() {
             let inputs: Vec<String> = c
                 .inputs
                 .iter()
-                .map(|(f, v)| format!("{f}{}", v.as_ref().map_or(String::new(), |v| format!("@{v}"))))
+                .map(|(f, v)| {
+                    format!(
+                        "{f}{}",
+                        v.as_ref().map_or(String::new(), |v| format!("@{v}"))
+                    )
+                })
                 .collect();
             failures.push(format!(
                 "{} [{} {:?} {:?}]: {e}",
@@ -480,7 +509,11 @@ fn golden_numpy_cases() {
             "{} of {} golden cases differ from NumPy:\n{}",
             failures.len(),
             cases.len(),
-            shown.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("\n")
+            shown
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join("\n")
         );
     }
 }
