@@ -386,11 +386,12 @@ impl Emitter<'_, '_> {
             BinaryOp::Mul => self.b.ins().fmul(a, b),
             BinaryOp::Div => self.b.ins().fdiv(a, b),
             BinaryOp::Maximum | BinaryOp::Minimum => {
-                // NumPy: (a >= b || isnan(a)) ? a : b  (and <= for minimum).
+                // NumPy: (a > b || isnan(a)) ? a : b (< for minimum): on ties (±0) the second
+                // operand wins, and NaN propagates from either side.
                 let cc = if op == BinaryOp::Maximum {
-                    FloatCC::GreaterThanOrEqual
+                    FloatCC::GreaterThan
                 } else {
-                    FloatCC::LessThanOrEqual
+                    FloatCC::LessThan
                 };
                 let c = self.b.ins().fcmp(cc, a, b);
                 let n = self.is_nan(a);
@@ -531,12 +532,37 @@ impl Emitter<'_, '_> {
         } else {
             x
         };
-        let via64 = matches!(to, DType::I64 | DType::U32 | DType::U64);
-        let (ity, bound) = if via64 {
-            (types::I64, crate::dtype::TWO63)
+        let wide = matches!(to, DType::I64 | DType::U64);
+        let (ity, bits) = if wide {
+            (types::I64, 63)
         } else {
-            (types::I32, 2147483648.0)
+            (types::I32, 31)
         };
+        let v = if to.is_unsigned_int() && matches!(to, DType::U32 | DType::U64) {
+            // [2^b, ...): convert x - 2^b and set the top bit (>= 2^(b+1) and +inf give 0).
+            let top_f = self.b.ins().f64const((1u64 << bits) as f64);
+            let high = self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, xf, top_f);
+            let shifted = self.b.ins().fsub(xf, top_f);
+            let arg = self.b.ins().select(high, shifted, xf);
+            let c = self.x86_cvt(arg, ity, bits);
+            let top = self.b.ins().iconst(ity, i64::MIN >> (63 - bits));
+            let flipped = self.b.ins().bxor(c, top);
+            self.b.ins().select(high, flipped, c)
+        } else {
+            self.x86_cvt(xf, ity, bits)
+        };
+        let ty = scalar_ty(to);
+        if ty.bits() < ity.bits() {
+            self.b.ins().ireduce(ty, v)
+        } else {
+            v
+        }
+    }
+
+    /// `cvttsd2si` of an f64 into `ity` (`bits` = 31 or 63): truncation, and NaN or out of
+    /// range gives the minimum.
+    fn x86_cvt(&mut self, xf: Value, ity: Type, bits: u32) -> Value {
+        let bound = (1u64 << bits) as f64;
         let sat = self.b.ins().fcvt_to_sint_sat(ity, xf);
         let hi = self.b.ins().f64const(bound);
         let lo = self.b.ins().f64const(-bound);
@@ -545,33 +571,8 @@ impl Emitter<'_, '_> {
         let nan = self.b.ins().fcmp(FloatCC::Unordered, xf, xf);
         let bad = self.b.ins().bor(too_big, too_small);
         let bad = self.b.ins().bor(bad, nan);
-        let min = self
-            .b
-            .ins()
-            .iconst(ity, if via64 { i64::MIN } else { i32::MIN as i64 });
-        let mut v = self.b.ins().select(bad, min, sat);
-        if to == DType::U64 {
-            // [2^63, 2^64): subtract 2^63, convert, set the top bit; >= 2^64 gives 0.
-            let two63 = self.b.ins().f64const(crate::dtype::TWO63);
-            let two64 = self.b.ins().f64const(crate::dtype::TWO64);
-            let shifted = self.b.ins().fsub(xf, two63);
-            let s = self.b.ins().fcvt_to_sint_sat(types::I64, shifted);
-            let top = self.b.ins().iconst(types::I64, i64::MIN);
-            let high = self.b.ins().bxor(s, top);
-            let ge63 = self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, xf, two63);
-            let lt64 = self.b.ins().fcmp(FloatCC::LessThan, xf, two64);
-            let in_high = self.b.ins().band(ge63, lt64);
-            v = self.b.ins().select(in_high, high, v);
-            let ge64 = self.b.ins().fcmp(FloatCC::GreaterThanOrEqual, xf, two64);
-            let zero = self.b.ins().iconst(types::I64, 0);
-            v = self.b.ins().select(ge64, zero, v);
-        }
-        let ty = scalar_ty(to);
-        if ty.bits() < ity.bits() {
-            self.b.ins().ireduce(ty, v)
-        } else {
-            v
-        }
+        let min = self.b.ins().iconst(ity, i64::MIN >> (63 - bits));
+        self.b.ins().select(bad, min, sat)
     }
 }
 

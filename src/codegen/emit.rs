@@ -367,12 +367,12 @@ impl Emitter<'_, '_> {
             ReduceOp::Any => BinaryOp::Or,
             ReduceOp::ArgMax | ReduceOp::ArgMin => unreachable!("arg reductions track indices"),
         };
-        // maximum/minimum keep the accumulator on ties and propagate NaN from either side.
+        // np.maximum(acc, x): keep the accumulator only if strictly better or NaN.
         if matches!(bop, BinaryOp::Maximum | BinaryOp::Minimum) && dt.is_float() {
             let cc = if bop == BinaryOp::Maximum {
-                FloatCC::GreaterThanOrEqual
+                FloatCC::GreaterThan
             } else {
-                FloatCC::LessThanOrEqual
+                FloatCC::LessThan
             };
             let keep = self.b.ins().fcmp(cc, acc, x);
             let nan = self.b.ins().fcmp(FloatCC::Unordered, acc, acc);
