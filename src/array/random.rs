@@ -1,5 +1,5 @@
 //! Random numbers, NumPy style: a seedable [`Generator`] ([`default_rng`]) and the legacy
-//! module-level functions ([`seed`], [`rand`], [`randn`], [`randint`], ...) on a global state.
+//! module-level functions ([`seed`], [`rand`](fn@rand), [`randn`], [`randint`], ...) on a global state.
 //!
 //! Numbers are drawn eagerly on the host, as NumPy does, and returned as data leaves; the
 //! graph only starts at the arrays they produce. The stream is ChaCha12 (`rand`'s `StdRng`),

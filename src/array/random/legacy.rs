@@ -42,7 +42,7 @@ pub fn rand(shape: impl Into<Shape>) -> Array {
     with_state(|g| g.random(shape))
 }
 
-/// `np.random.random(size)`: the same as [`rand`].
+/// `np.random.random(size)`: the same as [`rand`](fn@rand).
 ///
 /// ```
 /// assert_eq!(lazynp::random::random(4).dtype(), lazynp::DType::F64);
