@@ -78,9 +78,14 @@ pub fn evaluate(roots: &[NodeRef], opts: &EvalOptions) -> Result<()> {
     let values = match opts.mode {
         Mode::Interpreter => crate::interp::run(&g)?,
         Mode::Fused | Mode::Eager => {
+            let start = std::time::Instant::now();
             let plan = crate::passes::compile(&g, opts.mode == Mode::Fused);
             let threads = opts.threads.unwrap_or_else(default_threads);
-            crate::runtime::exec::run(&g, &plan, threads)?.0
+            let (values, timings) = crate::runtime::exec::run(&g, &plan, threads)?;
+            if crate::debug::level() > 0 {
+                crate::debug::report(&g, &plan, &timings, start.elapsed());
+            }
+            values
         }
     };
     for (i, v) in values.into_iter().enumerate() {

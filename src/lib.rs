@@ -15,6 +15,7 @@
 pub mod array;
 #[doc(hidden)]
 pub mod codegen;
+pub mod debug;
 pub mod dtype;
 pub mod error;
 pub mod eval;

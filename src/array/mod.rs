@@ -252,7 +252,54 @@ impl Array {
     /// ```
     pub fn to_dot(&self) -> String {
         let g = crate::ir::Graph::lower(std::slice::from_ref(&self.0));
-        crate::ir::dump::dot(&g, &[])
+        let clusters = crate::passes::kernel_clusters(&g);
+        crate::ir::dump::dot(&g, &clusters)
+    }
+
+    /// What evaluation would do, as text: the graph, the fusion plan (kernels, the nodes each
+    /// contains, loop nests, bytes moved, FLOPs, why each buffer is stored), every kernel's
+    /// Kernel IR and Cranelift IR. Deterministic, so tests can pin it. Evaluates nothing.
+    ///
+    /// ```
+    /// let x = lazynp::array([[1.0f32, 2.0], [3.0, 4.0]]);
+    /// let text = (&x * &x).sum(1).explain();
+    /// assert!(text.contains("1 kernels"));
+    /// assert!(text.contains("Cranelift IR"));
+    /// ```
+    pub fn explain(&self) -> String {
+        self.explain_with(&EvalOptions::fused(), false)
+    }
+
+    /// [`Array::explain`] for a given mode (fused or eager), optionally with machine code.
+    ///
+    /// ```
+    /// use lazynp::EvalOptions;
+    /// let a = lazynp::array([1.0f64, 2.0]);
+    /// let e = (&a + 1.0).exp().explain_with(&EvalOptions::eager(), true);
+    /// assert!(e.contains("2 kernels") && e.contains("machine code"));
+    /// ```
+    pub fn explain_with(&self, opts: &EvalOptions, disasm: bool) -> String {
+        let g = crate::ir::Graph::lower(std::slice::from_ref(&self.0));
+        let plan = crate::passes::compile(&g, opts.mode != crate::eval::Mode::Eager);
+        crate::debug::explain(&g, &plan, disasm)
+    }
+
+    /// Number of JIT kernels evaluation would run (runtime ops such as matmul not counted).
+    ///
+    /// ```
+    /// use lazynp::EvalOptions;
+    /// let (a, b, c) = (lazynp::array([1.0f32]), lazynp::array([2.0f32]), lazynp::array([3.0f32]));
+    /// let y = &(&a + &b) + &c;
+    /// assert_eq!(y.kernel_count(&EvalOptions::fused()), 1);
+    /// assert_eq!(y.kernel_count(&EvalOptions::eager()), 2);
+    /// ```
+    pub fn kernel_count(&self, opts: &EvalOptions) -> usize {
+        let g = crate::ir::Graph::lower(std::slice::from_ref(&self.0));
+        let plan = crate::passes::compile(&g, opts.mode != crate::eval::Mode::Eager);
+        plan.steps
+            .iter()
+            .filter(|s| matches!(s, crate::passes::Step::Kernel { .. }))
+            .count()
     }
 
     /// The strided view of an existing node this array reads, if it is a view: (base, view).

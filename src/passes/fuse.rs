@@ -2,7 +2,9 @@
 //! into the kernel of the boundary that consumes it.
 //!
 //! Rules (each a named reason in the plan):
-//! - `stored`: a root, or a node another handle can still reach, is a boundary.
+//! - `stored`: a root, or a node another handle can still reach, is written to a buffer. When
+//!   all its consumers are in one kernel over the same loop domain, it is computed inside that
+//!   kernel and written as an extra output (multi-output kernel) instead of a kernel of its own.
 //! - `runtime op`: concat, take, matmul are executed by the runtime; their inputs are buffers.
 //! - `copy`: `contiguous` nodes are boundaries (that is their point).
 //! - `shared`: a node consumed by two kernels is computed once and stored, unless it is cheap to
@@ -53,8 +55,10 @@ pub enum Step {
     /// A JIT kernel computing `root` (graph index); `inputs[i]` is the node read by arg i
     /// (outputs follow the inputs in `kernel.args`).
     Kernel {
-        /// The node whose buffer the kernel writes.
+        /// The node whose buffer the kernel writes last (the kernel's root).
         root: usize,
+        /// Graph node written by each output argument, in argument order (extras, then root).
+        outputs: Vec<usize>,
         /// The kernel.
         kernel: Kernel,
         /// Graph node behind each input argument.
@@ -117,10 +121,11 @@ pub fn plan(g: &Graph, fused: bool) -> Plan {
         }
     }
     // Iterate: lowering may discover nodes that must be stored (each round stores one more).
-    for _round in 0..=n {
-        mark_shared(g, &cse, &mut reasons);
+    let mut no_extra = vec![false; n];
+    for _round in 0..=2 * n + 1 {
+        let extra = mark_shared(g, &cse, &mut reasons, &no_extra);
         cut_long_chains(g, &cse, &mut reasons);
-        match lower_all(g, &cse, &reasons) {
+        match lower_all(g, &cse, &reasons, &extra) {
             Ok(steps) => {
                 return Plan {
                     steps,
@@ -128,6 +133,7 @@ pub fn plan(g: &Graph, fused: bool) -> Plan {
                     canon: cse.canon,
                 };
             }
+            Err((node, Reason::Stored)) => no_extra[node] = true,
             Err((node, why)) => {
                 debug_assert!(
                     reasons[node].is_none(),
@@ -141,8 +147,14 @@ pub fn plan(g: &Graph, fused: bool) -> Plan {
 }
 
 /// Marks nodes consumed by several kernels as boundaries unless cheap to recompute.
-fn mark_shared(g: &Graph, cse: &Cse, reasons: &mut [Option<Reason>]) {
+fn mark_shared(
+    g: &Graph,
+    cse: &Cse,
+    reasons: &mut [Option<Reason>],
+    no_extra: &[bool],
+) -> Vec<Option<usize>> {
     let n = g.len();
+    let mut extra = vec![None; n];
     let mut users: Vec<Vec<usize>> = vec![Vec::new(); n];
     for i in 0..n {
         if cse.canon[i] != i || g.is_realized(i) {
@@ -158,10 +170,6 @@ fn mark_shared(g: &Graph, cse: &Cse, reasons: &mut [Option<Reason>]) {
         if cse.canon[i] != i || g.is_realized(i) {
             continue;
         }
-        if reasons[i].is_some() {
-            owner[i] = i;
-            continue;
-        }
         let mut o = usize::MAX - 1;
         for &u in &users[i] {
             let ou = owner[u];
@@ -174,6 +182,30 @@ fn mark_shared(g: &Graph, cse: &Cse, reasons: &mut [Option<Reason>]) {
                 usize::MAX
             };
         }
+        if reasons[i].is_some() {
+            let fusable = matches!(
+                g.nodes[i].op,
+                Op::Unary(_)
+                    | Op::Binary(_)
+                    | Op::Where
+                    | Op::Cast(_)
+                    | Op::View(_)
+                    | Op::Const(_)
+                    | Op::Reduce { .. }
+            );
+            if reasons[i] == Some(Reason::Stored)
+                && fusable
+                && !no_extra[i]
+                && o < usize::MAX - 1
+                && g.nodes[o].shape == g.nodes[i].shape
+            {
+                extra[i] = Some(o);
+                owner[i] = o;
+            } else {
+                owner[i] = i;
+            }
+            continue;
+        }
         if o == usize::MAX && !cheap(g, cse, i) {
             reasons[i] = Some(Reason::Shared);
             owner[i] = i;
@@ -181,6 +213,7 @@ fn mark_shared(g: &Graph, cse: &Cse, reasons: &mut [Option<Reason>]) {
             owner[i] = o;
         }
     }
+    extra
 }
 
 /// Stores every `MAX_DEPTH`-th node of a long fused chain.
@@ -222,16 +255,26 @@ fn lower_all(
     g: &Graph,
     cse: &Cse,
     reasons: &[Option<Reason>],
+    extra: &[Option<usize>],
 ) -> Result<Vec<Step>, (usize, Reason)> {
     let mut steps = Vec::new();
     for i in 0..g.len() {
-        if reasons[i].is_none() || cse.canon[i] != i || g.is_realized(i) {
+        if reasons[i].is_none() || cse.canon[i] != i || g.is_realized(i) || extra[i].is_some() {
             continue;
         }
         if is_runtime_op(&g.nodes[i].op) {
             steps.push(Step::Runtime { node: i });
         } else {
-            steps.push(Lowering::new(g, cse, reasons, i).run()?);
+            steps.push(Lowering::new(g, cse, reasons, extra, i).run()?);
+        }
+    }
+    // Every extra output must have been written by its kernel.
+    for (i, e) in extra.iter().enumerate() {
+        let written = steps
+            .iter()
+            .any(|s| matches!(s, Step::Kernel { outputs, .. } if outputs.contains(&i)));
+        if e.is_some() && !written {
+            return Err((i, Reason::Stored));
         }
     }
     Ok(steps)
@@ -320,7 +363,11 @@ struct Lowering<'a> {
     g: &'a Graph,
     cse: &'a Cse,
     reasons: &'a [Option<Reason>],
+    extra: &'a [Option<usize>],
     root: usize,
+    outputs: Vec<usize>,
+    stores: Vec<(usize, usize)>,
+    identity: Option<Map>,
     loops: Vec<usize>,
     n_outer: usize,
     reduce_node: Option<usize>,
@@ -340,12 +387,22 @@ type Fail = (usize, Reason);
 type OrderedBody = (Vec<KOp>, Vec<DType>, Vec<(usize, usize)>, Option<KReduce>);
 
 impl<'a> Lowering<'a> {
-    fn new(g: &'a Graph, cse: &'a Cse, reasons: &'a [Option<Reason>], root: usize) -> Self {
+    fn new(
+        g: &'a Graph,
+        cse: &'a Cse,
+        reasons: &'a [Option<Reason>],
+        extra: &'a [Option<usize>],
+        root: usize,
+    ) -> Self {
         Lowering {
             g,
             cse,
             reasons,
+            extra,
             root,
+            outputs: Vec::new(),
+            stores: Vec::new(),
+            identity: None,
             loops: g.nodes[root].shape.clone(),
             n_outer: g.nodes[root].shape.len(),
             reduce_node: None,
@@ -361,7 +418,8 @@ impl<'a> Lowering<'a> {
     }
 
     fn has_buffer(&self, i: usize) -> bool {
-        self.g.is_realized(i) || (i != self.root && self.reasons[i].is_some())
+        self.g.is_realized(i)
+            || (i != self.root && self.reasons[i].is_some() && self.extra[i] != Some(self.root))
     }
 
     /// Finds the kernel's reduction (at most one) before lowering, so maps know all loop dims.
@@ -401,19 +459,10 @@ impl<'a> Lowering<'a> {
                 .collect(),
             off: vec![0; rshape.len()],
         };
+        self.identity = Some(identity.clone());
         let value = self.lower(self.root, identity.clone())?;
-        let (mut strides, offset) = identity.flat(&rshape, nl);
-        for s in strides.iter_mut().skip(self.n_outer) {
-            *s = 0;
-        }
-        let out_arg = self.args.len();
-        self.args.push(Arg {
-            dtype: self.g.nodes[self.root].dtype,
-            strides,
-            offset,
-            output: true,
-        });
-        let stores = vec![(value, out_arg)];
+        self.push_output(self.root, value, &identity);
+        let stores = std::mem::take(&mut self.stores);
         let (ops, types, stores, reduce) = self.order_ops(stores);
         let mut kernel = Kernel {
             dims: self.loops,
@@ -429,10 +478,28 @@ impl<'a> Lowering<'a> {
         self.members.dedup();
         Ok(Step::Kernel {
             root: self.root,
+            outputs: self.outputs,
             kernel,
             inputs: self.arg_nodes,
             members: self.members,
         })
+    }
+
+    /// Adds an output argument writing `value` (node `node` at the identity map).
+    fn push_output(&mut self, node: usize, value: usize, identity: &Map) {
+        let nl = self.loops.len();
+        let (mut strides, offset) = identity.flat(&self.g.nodes[node].shape, nl);
+        for s in strides.iter_mut().skip(self.n_outer) {
+            *s = 0;
+        }
+        self.args.push(Arg {
+            dtype: self.g.nodes[node].dtype,
+            strides,
+            offset,
+            output: true,
+        });
+        self.stores.push((value, self.args.len() - 1));
+        self.outputs.push(node);
     }
 
     /// Puts the reduction's inputs first, then `ReduceResult`, then the epilogue.
@@ -603,6 +670,18 @@ impl<'a> Lowering<'a> {
     }
 
     fn finish(&mut self, i: usize, m: &Map, deps: &[(usize, Map)]) -> Result<usize, Fail> {
+        let v = self.compute(i, m, deps)?;
+        if i != self.root && !self.g.is_realized(i) && self.extra[i] == Some(self.root) {
+            // A stored node computed here is written as an extra output, at its own index only.
+            if Some(m) != self.identity.as_ref() {
+                return Err((i, Reason::Stored));
+            }
+            self.push_output(i, v, &m.clone());
+        }
+        Ok(v)
+    }
+
+    fn compute(&mut self, i: usize, m: &Map, deps: &[(usize, Map)]) -> Result<usize, Fail> {
         let g = self.g;
         if self.has_buffer(i) {
             return Ok(self.load(i, m));

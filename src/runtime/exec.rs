@@ -55,11 +55,11 @@ pub fn run(g: &Graph, plan: &Plan, threads: usize) -> Result<(Values, Vec<StepTi
     let mut timings = Vec::with_capacity(plan.steps.len());
     for (si, step) in plan.steps.iter().enumerate() {
         let t0 = Instant::now();
-        let (node, buf, info) = match step {
+        let (written, info) = match step {
             Step::Kernel {
-                root,
                 kernel,
                 inputs,
+                outputs,
                 ..
             } => {
                 let (code, hit) = cache::get(kernel)?;
@@ -67,19 +67,10 @@ pub fn run(g: &Graph, plan: &Plan, threads: usize) -> Result<(Values, Vec<StepTi
                     .iter()
                     .map(|&k| values[k].clone().expect("kernel input computed earlier"))
                     .collect();
-                let out = run_kernel(
-                    &code,
-                    kernel,
-                    &ins,
-                    g.nodes[*root].dtype,
-                    g.nodes[*root].size(),
-                    threads,
-                );
-                (
-                    *root,
-                    out,
-                    (kernel.bytes(), kernel.flops(), hit, code.lanes),
-                )
+                let lens: Vec<usize> = outputs.iter().map(|&o| g.nodes[o].size()).collect();
+                let outs = run_kernel(&code, kernel, &ins, &lens, threads);
+                let written: Vec<(usize, Buffer)> = outputs.iter().copied().zip(outs).collect();
+                (written, (kernel.bytes(), kernel.flops(), hit, code.lanes))
             }
             Step::Runtime { node } => {
                 let node = *node;
@@ -87,18 +78,15 @@ pub fn run(g: &Graph, plan: &Plan, threads: usize) -> Result<(Values, Vec<StepTi
                     .iter()
                     .map(|&k| input_view(g, canon, &values, k))
                     .collect();
-                let out = super::ops::run(
-                    &g.nodes[node].op,
-                    g.nodes[node].dtype,
-                    &g.nodes[node].shape,
-                    &ins,
-                    threads,
-                )?;
+                let n = &g.nodes[node];
+                let out = super::ops::run(&n.op, n.dtype, &n.shape, &ins, threads)?;
                 let bytes = out.nbytes() + ins.iter().map(|(b, _)| b.nbytes()).sum::<usize>();
-                (node, out, (bytes, 0, true, 0))
+                (vec![(node, out)], (bytes, 0, true, 0))
             }
         };
-        values[node] = Some(Arc::new(buf));
+        for (node, buf) in written {
+            values[node] = Some(Arc::new(buf));
+        }
         timings.push(StepTiming {
             step: si,
             time: t0.elapsed(),
@@ -181,18 +169,24 @@ impl RawArgs {
     }
 }
 
-/// Runs one compiled kernel into a new buffer of `len` elements.
+/// Runs one compiled kernel; returns one new buffer per output argument (`lens` elements each).
 pub fn run_kernel(
     code: &Compiled,
     k: &Kernel,
     ins: &[Arc<Buffer>],
-    dtype: crate::DType,
-    len: usize,
+    lens: &[usize],
     threads: usize,
-) -> Buffer {
-    let mut out = Buffer::zeroed(dtype, len);
-    if len == 0 {
-        return out;
+) -> Vec<Buffer> {
+    let mut outs: Vec<Buffer> = k
+        .args
+        .iter()
+        .filter(|a| a.output)
+        .zip(lens)
+        .map(|(a, &n)| Buffer::zeroed(a.dtype, n))
+        .collect();
+    if lens.iter().all(|&n| n == 0) || k.iterations() == 0 && k.strategy() == Strategy::Elementwise
+    {
+        return outs;
     }
     let nd = k.ndim();
     let outer = k.strategy() == Strategy::OuterReduce;
@@ -209,10 +203,12 @@ pub fn run_kernel(
     let mut ptrs: Vec<*mut u8> = Vec::with_capacity(k.args.len() + 1);
     let mut strides: Vec<i64> = Vec::with_capacity((k.args.len() + 1) * nd);
     let mut next_input = 0;
+    let mut next_output = 0;
     for a in &k.args {
         let es = a.dtype.size() as isize;
         let base = if a.output {
-            out.as_mut_ptr()
+            next_output += 1;
+            outs[next_output - 1].as_mut_ptr()
         } else {
             let b = &ins[next_input];
             next_input += 1;
@@ -254,7 +250,7 @@ pub fn run_kernel(
     let chunks = d0.div_ceil(rows_per_chunk);
     if !splittable || chunks <= 1 || threads <= 1 {
         call(&lo, &hi);
-        return out;
+        return outs;
     }
     let next = AtomicUsize::new(0);
     let work = || {
@@ -277,5 +273,5 @@ pub fn run_kernel(
         }
         work();
     });
-    out
+    outs
 }
