@@ -60,7 +60,7 @@ pub enum Step {
         /// Graph node written by each output argument, in argument order (extras, then root).
         outputs: Vec<usize>,
         /// The kernel.
-        kernel: Kernel,
+        kernel: Box<Kernel>,
         /// Graph node behind each input argument.
         inputs: Vec<usize>,
         /// Graph nodes computed inside this kernel (for dumps).
@@ -479,7 +479,7 @@ impl<'a> Lowering<'a> {
         Ok(Step::Kernel {
             root: self.root,
             outputs: self.outputs,
-            kernel,
+            kernel: Box::new(kernel),
             inputs: self.arg_nodes,
             members: self.members,
         })
