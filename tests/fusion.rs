@@ -75,8 +75,7 @@ fn a_repeated_eval_compiles_nothing() {
     let ir = |s: &str| {
         s.split("== kernel")
             .nth(1)
-            .map(|t| t.split("Cranelift IR").nth(1).map(str::to_string))
-            .flatten()
+            .and_then(|t| t.split("Cranelift IR").nth(1).map(str::to_string))
     };
     assert_eq!(ir(&k1), ir(&k2), "same structure, same code");
 }
