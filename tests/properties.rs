@@ -176,7 +176,7 @@ fn factor_shape(n: usize, picks: &[usize]) -> Vec<usize> {
     let mut rest = n;
     let mut s = vec![];
     for k in 1..ndim {
-        let divisors: Vec<usize> = (1..=rest).filter(|d| rest % d == 0).collect();
+        let divisors: Vec<usize> = (1..=rest).filter(|d| rest.is_multiple_of(*d)).collect();
         let d = divisors[picks[k % picks.len()] % divisors.len()];
         s.push(d);
         rest /= d;
