@@ -42,5 +42,5 @@ pub use dtype::{DType, Element, Kind, Scalar, promote, promote_weak};
 pub use error::{Error, Result};
 pub use eval::{EvalOptions, Mode};
 pub use ir::{BinaryOp, ReduceOp, UnaryOp};
-pub use runtime::{JitStats, jit_stats};
+pub use runtime::{JitStats, jit_stats, live_bytes};
 pub use shape::Shape;

@@ -7,6 +7,22 @@ use std::ptr::NonNull;
 /// Alignment of every buffer: one cache line, enough for any SIMD load.
 pub const ALIGN: usize = 64;
 
+static LIVE_BYTES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Bytes currently held by array buffers in this process (data leaves, stored results,
+/// intermediates of a running evaluation).
+///
+/// ```
+/// let before = lazynp::live_bytes();
+/// let a = lazynp::zeros([1000], lazynp::DType::F64).eval()?;
+/// assert!(lazynp::live_bytes() >= before + 8000 || lazynp::live_bytes() < before);
+/// drop(a);
+/// # Ok::<(), lazynp::Error>(())
+/// ```
+pub fn live_bytes() -> usize {
+    LIVE_BYTES.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Owned, 64-byte aligned, zero-initialised storage of `len` elements of `dtype`.
 ///
 /// Bool elements are stored as one byte holding 0 or 1 (every writer keeps that invariant).
@@ -38,6 +54,7 @@ impl Buffer {
         let Some(ptr) = NonNull::new(raw) else {
             std::alloc::handle_alloc_error(layout)
         };
+        LIVE_BYTES.fetch_add(layout.size(), std::sync::atomic::Ordering::Relaxed);
         Buffer { ptr, len, dtype }
     }
 
@@ -146,6 +163,7 @@ impl Clone for Buffer {
 impl Drop for Buffer {
     fn drop(&mut self) {
         let layout = Self::layout(self.nbytes());
+        LIVE_BYTES.fetch_sub(layout.size(), std::sync::atomic::Ordering::Relaxed);
         // SAFETY: allocated in `zeroed` with exactly this layout.
         unsafe { dealloc(self.ptr.as_ptr(), layout) }
     }

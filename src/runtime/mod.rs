@@ -7,5 +7,5 @@ pub mod mat;
 pub mod matmul_dispatch;
 pub mod ops;
 
-pub use buffer::Buffer;
+pub use buffer::{Buffer, live_bytes};
 pub use cache::{JitStats, jit_stats};
