@@ -262,7 +262,8 @@ impl Array {
     ///
     /// ```
     /// let x = lazynp::array([[1.0f32, 2.0], [3.0, 4.0]]);
-    /// let text = (&x * &x).sum(1).explain();
+    /// let y = (&x * &x).sum(1);
+    /// let text = y.explain();
     /// assert!(text.contains("1 kernels"));
     /// assert!(text.contains("Cranelift IR"));
     /// ```
@@ -275,8 +276,10 @@ impl Array {
     /// ```
     /// use lazynp::EvalOptions;
     /// let a = lazynp::array([1.0f64, 2.0]);
-    /// let e = (&a + 1.0).exp().explain_with(&EvalOptions::eager(), true);
-    /// assert!(e.contains("2 kernels") && e.contains("machine code"));
+    /// let y = (&a + 1.0).exp();
+    /// let e = y.explain_with(&EvalOptions::eager(), true);
+    /// assert!(e.contains("2 kernels"), "{e}");
+    /// assert!(e.contains("machine code"), "{e}");
     /// ```
     pub fn explain_with(&self, opts: &EvalOptions, disasm: bool) -> String {
         let g = crate::ir::Graph::lower(std::slice::from_ref(&self.0));

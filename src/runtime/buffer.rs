@@ -1,7 +1,7 @@
 //! 64-byte aligned, typed, owned storage for array elements.
 
 use crate::dtype::{DType, Element, Scalar};
-use std::alloc::{Layout, alloc_zeroed, dealloc};
+use std::alloc::Layout;
 use std::ptr::NonNull;
 
 /// Alignment of every buffer: one cache line, enough for any SIMD load.
@@ -30,6 +30,7 @@ pub struct Buffer {
     ptr: NonNull<u8>,
     len: usize,
     dtype: DType,
+    fresh: bool,
 }
 
 // SAFETY: Buffer owns its allocation exclusively; shared access only hands out `&[T]`, and
@@ -40,22 +41,38 @@ unsafe impl Sync for Buffer {}
 
 impl Buffer {
     fn layout(bytes: usize) -> Layout {
-        // A zero-byte allocation is not allowed; keep one cache line for empty buffers.
-        Layout::from_size_align(bytes.max(ALIGN).next_multiple_of(ALIGN), ALIGN)
-            .expect("buffer size overflows isize")
+        super::pool::layout(bytes)
     }
 
     /// A zero-filled buffer.
     pub fn zeroed(dtype: DType, len: usize) -> Buffer {
+        let mut b = Buffer::for_output(dtype, len);
+        if !b.fresh {
+            b.as_bytes_mut().fill(0);
+        }
+        b
+    }
+
+    /// A buffer whose every element the caller will overwrite (kernel outputs): taken from the
+    /// pool of freed blocks when one fits, so no page is touched for the first time. Its
+    /// contents are initialised (zeros or old values of the same type size, bools 0/1 only if
+    /// the previous owner wrote bools) but unspecified.
+    pub(crate) fn for_output(dtype: DType, len: usize) -> Buffer {
         let bytes = len.checked_mul(dtype.size()).expect("buffer size overflow");
         let layout = Self::layout(bytes);
-        // SAFETY: layout has non-zero size.
-        let raw = unsafe { alloc_zeroed(layout) };
-        let Some(ptr) = NonNull::new(raw) else {
-            std::alloc::handle_alloc_error(layout)
-        };
+        let (ptr, fresh) = super::pool::take(layout);
         LIVE_BYTES.fetch_add(layout.size(), std::sync::atomic::Ordering::Relaxed);
-        Buffer { ptr, len, dtype }
+        let mut b = Buffer {
+            ptr,
+            len,
+            dtype,
+            fresh,
+        };
+        if dtype == DType::Bool && !fresh {
+            // Keep the bool invariant even for bytes a kernel has not written yet.
+            b.as_bytes_mut().fill(0);
+        }
+        b
     }
 
     /// Copies a slice into a new buffer.
@@ -164,8 +181,8 @@ impl Drop for Buffer {
     fn drop(&mut self) {
         let layout = Self::layout(self.nbytes());
         LIVE_BYTES.fetch_sub(layout.size(), std::sync::atomic::Ordering::Relaxed);
-        // SAFETY: allocated in `zeroed` with exactly this layout.
-        unsafe { dealloc(self.ptr.as_ptr(), layout) }
+        // SAFETY: allocated by `pool::take` with exactly this layout, and dropped only once.
+        unsafe { super::pool::give(self.ptr, layout) }
     }
 }
 

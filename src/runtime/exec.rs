@@ -182,7 +182,7 @@ pub fn run_kernel(
         .iter()
         .filter(|a| a.output)
         .zip(lens)
-        .map(|(a, &n)| Buffer::zeroed(a.dtype, n))
+        .map(|(a, &n)| Buffer::for_output(a.dtype, n))
         .collect();
     if lens.iter().all(|&n| n == 0) || k.iterations() == 0 && k.strategy() == Strategy::Elementwise
     {
@@ -192,7 +192,7 @@ pub fn run_kernel(
     let outer = k.strategy() == Strategy::OuterReduce;
     let mut scratch = if outer {
         let r = k.reduce.as_ref().expect("reducing kernel");
-        Some(Buffer::zeroed(
+        Some(Buffer::for_output(
             r.dtype,
             k.dims[..k.n_outer].iter().product(),
         ))

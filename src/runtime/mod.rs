@@ -6,6 +6,7 @@ pub mod exec;
 pub mod mat;
 pub mod matmul_dispatch;
 pub mod ops;
+pub mod pool;
 
 pub use buffer::{Buffer, live_bytes};
 pub use cache::{JitStats, jit_stats};
