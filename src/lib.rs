@@ -13,6 +13,8 @@
 #![warn(missing_docs)]
 
 pub mod array;
+#[doc(hidden)]
+pub mod codegen;
 pub mod dtype;
 pub mod error;
 pub mod eval;

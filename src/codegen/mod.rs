@@ -1,0 +1,3 @@
+//! Cranelift code generation helpers shared by the JIT.
+
+pub mod math;
