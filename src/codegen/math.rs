@@ -19,6 +19,8 @@
 //! - pow: `exp(y·log|x|)` in f64 with a double-double logarithm, then C99 special cases by selects.
 //!   f32 inputs are widened to f64 and the result rounded once.
 
+#![allow(clippy::excessive_precision)] // constants are quoted as published (fdlibm, cephes)
+
 use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
 use cranelift_codegen::ir::types::{F32, F32X4, F64, F64X2, I8X16, I32, I32X4, I64, I64X2};
 use cranelift_codegen::ir::{ConstantData, Endianness, InstBuilder, MemFlagsData, Type, Value};
@@ -60,7 +62,7 @@ pub enum MathFn {
 /// Whether `isa` has the `has_fma` flag that [`emit_math`] and [`emit_pow`] rely on.
 ///
 /// ```
-/// use cranelift_codegen::settings::{self, Configurable};
+/// use cranelift_codegen::settings;
 /// let isa = cranelift_native::builder()
 ///     .unwrap()
 ///     .finish(settings::Flags::new(settings::builder()))
@@ -96,7 +98,11 @@ pub fn isa_has_fma(isa: &dyn TargetIsa) -> bool {
 /// let x = b.block_params(entry)[0];
 /// let y = emit_math(&mut b, MathFn::Tanh, x);
 /// b.ins().return_(&[y]);
-/// b.finalize();
+/// let isa = cranelift_native::builder()
+///     .unwrap()
+///     .finish(cranelift_codegen::settings::Flags::new(cranelift_codegen::settings::builder()))
+///     .unwrap();
+/// b.finalize(isa.frontend_config());
 /// assert!(func.display().to_string().contains("fma"));
 /// ```
 pub fn emit_math(b: &mut FunctionBuilder, f: MathFn, x: Value) -> Value {
@@ -133,7 +139,12 @@ pub fn emit_math(b: &mut FunctionBuilder, f: MathFn, x: Value) -> Value {
 /// let (x, y) = (b.block_params(entry)[0], b.block_params(entry)[1]);
 /// let r = lazynp::codegen::math::emit_pow(&mut b, x, y);
 /// b.ins().return_(&[r]);
-/// b.finalize();
+/// let isa = cranelift_native::builder()
+///     .unwrap()
+///     .finish(cranelift_codegen::settings::Flags::new(cranelift_codegen::settings::builder()))
+///     .unwrap();
+/// b.finalize(isa.frontend_config());
+/// assert!(func.display().to_string().contains("fdemote"));
 /// ```
 pub fn emit_pow(b: &mut FunctionBuilder, x: Value, y: Value) -> Value {
     let ty = b.func.dfg.value_type(x);
@@ -347,10 +358,6 @@ impl<'a, 'f> Em<'a, 'f> {
         };
         self.konst(self.ty, bits)
     }
-    /// Float constant from a raw bit pattern.
-    fn cb(&mut self, bits: u64) -> Value {
-        self.konst(self.ty, bits)
-    }
     /// Integer constant (wrapped to the lane width).
     fn ic(&mut self, v: i64) -> Value {
         let bits = if self.wide {
@@ -360,10 +367,10 @@ impl<'a, 'f> Em<'a, 'f> {
         };
         self.konst(self.ity, bits)
     }
-    fn to_i(&mut self, x: Value) -> Value {
+    fn ibits(&mut self, x: Value) -> Value {
         self.b.ins().bitcast(self.ity, le(), x)
     }
-    fn to_f(&mut self, x: Value) -> Value {
+    fn fbits(&mut self, x: Value) -> Value {
         self.b.ins().bitcast(self.ty, le(), x)
     }
     fn shl(&mut self, x: Value, n: i64) -> Value {
@@ -447,12 +454,12 @@ impl<'a, 'f> Em<'a, 'f> {
     }
     /// `r` with the sign bit of `x` OR-ed in (for odd functions whose result has x's sign).
     fn or_sign(&mut self, r: Value, x: Value) -> Value {
-        let xi = self.to_i(x);
+        let xi = self.ibits(x);
         let m = self.ic(self.fmt.sign as i64);
         let s = self.b.ins().band(xi, m);
-        let ri = self.to_i(r);
+        let ri = self.ibits(r);
         let o = self.b.ins().bor(ri, s);
-        self.to_f(o)
+        self.fbits(o)
     }
     /// `min(x, hi)` keeping NaN.
     fn min_k(&mut self, x: Value, hi: f64) -> Value {
@@ -503,11 +510,11 @@ impl Em<'_, '_> {
     }
     /// `2^k` from `t = magic + k` (k must be a normal exponent).
     fn pow2(&mut self, t: Value) -> Value {
-        let ti = self.to_i(t);
+        let ti = self.ibits(t);
         let sh = self.shl(ti, self.fmt.mbits);
         let b = self.ic(self.fmt.bias << self.fmt.mbits);
         let s = self.b.ins().iadd(sh, b);
-        self.to_f(s)
+        self.fbits(s)
     }
     /// `2^k·e^r` for k from `t`, scaling in two steps so that subnormal and overflowing
     /// results are rounded once.
@@ -515,7 +522,7 @@ impl Em<'_, '_> {
         let p = self.expm1_poly(r);
         const OFF: i64 = 4096;
         let (m, bias) = (self.fmt.mbits, self.fmt.bias);
-        let ti = self.to_i(t);
+        let ti = self.ibits(t);
         let magic_bits = if self.wide {
             self.fmt.magic.to_bits() as i64
         } else {
@@ -528,10 +535,10 @@ impl Em<'_, '_> {
         let adj = self.ic(bias - OFF / 2);
         let e1 = self.b.ins().iadd(h, adj);
         let e1 = self.shl(e1, m);
-        let s1 = self.to_f(e1);
+        let s1 = self.fbits(e1);
         let e2 = self.b.ins().iadd(k2, adj);
         let e2 = self.shl(e2, m);
-        let s2 = self.to_f(e2);
+        let s2 = self.fbits(e2);
         let y = self.fma(p, s1, s1);
         self.mul(y, s2)
     }
@@ -632,9 +639,9 @@ impl Em<'_, '_> {
     /// Float `k` from biased exponent bits `kb`, minus `off + bias`.
     fn k_float(&mut self, kb: Value, off: Value) -> Value {
         let mb = self.c(self.fmt.magic);
-        let mbi = self.to_i(mb);
+        let mbi = self.ibits(mb);
         let kf = self.or(kb, mbi);
-        let kf = self.to_f(kf);
+        let kf = self.fbits(kf);
         self.sub(kf, off)
     }
 
@@ -647,7 +654,7 @@ impl Em<'_, '_> {
         let tiny = self.fcmpk(FloatCC::LessThan, x, minpos);
         let xu = self.mulk(x, up);
         let xs = self.sel(tiny, xu, x);
-        let ix = self.to_i(xs);
+        let ix = self.ibits(xs);
         let d = self.ic((self.fmt.one - self.fmt.sqrt_half) as i64);
         let ix2 = self.b.ins().iadd(ix, d);
         let kb = self.ushr(ix2, self.fmt.mbits);
@@ -655,7 +662,7 @@ impl Em<'_, '_> {
         let mant = self.and(ix2, mm);
         let sh = self.ic(self.fmt.sqrt_half as i64);
         let mant = self.b.ins().iadd(mant, sh);
-        let m = self.to_f(mant);
+        let m = self.fbits(mant);
         let one = self.c(1.0);
         let f = self.sub(m, one);
         let base = self.fmt.magic + self.fmt.bias as f64;
@@ -682,7 +689,7 @@ impl Em<'_, '_> {
         let xd = self.mulk(x, 2f64.powi(-64));
         let xs = self.sel(big, xd, x);
         let u = self.addk(xs, 1.0);
-        let iu = self.to_i(u);
+        let iu = self.ibits(u);
         let d = self.ic((self.fmt.one - self.fmt.sqrt_half) as i64);
         let iu = self.b.ins().iadd(iu, d);
         let kb = self.ushr(iu, self.fmt.mbits);
@@ -695,7 +702,7 @@ impl Em<'_, '_> {
         let tb = self.ic(2 * self.fmt.bias);
         let e = self.b.ins().isub(tb, kb);
         let e = self.shl(e, self.fmt.mbits);
-        let s = self.to_f(e);
+        let s = self.fbits(e);
         let one = self.c(1.0);
         let sm1 = self.sub(s, one);
         let f = self.fma(xs, s, sm1);
@@ -736,7 +743,7 @@ impl Em<'_, '_> {
         let a = self.sub(a, hz);
         let a = self.add(a, cp);
         let cosp = self.add(w, a);
-        let mut q = self.to_i(t);
+        let mut q = self.ibits(t);
         if cos {
             let one_i = self.ic(1);
             q = self.b.ins().iadd(q, one_i);
@@ -755,9 +762,9 @@ impl Em<'_, '_> {
         let sg = self.shl(q, 62);
         let sm = self.ic(self.fmt.sign as i64);
         let sg = self.and(sg, sm);
-        let yi = self.to_i(y);
+        let yi = self.ibits(y);
         let yi = self.b.ins().bxor(yi, sg);
-        self.to_f(yi)
+        self.fbits(yi)
     }
 }
 
@@ -778,7 +785,7 @@ impl Em<'_, '_> {
         let tiny = self.fcmpk(FloatCC::LessThan, ax, f64::MIN_POSITIVE);
         let xu = self.mulk(ax, 2f64.powi(54));
         let xs = self.sel(tiny, xu, ax);
-        let ix = self.to_i(xs);
+        let ix = self.ibits(xs);
         let d = self.ic((F64FMT.one - F64FMT.sqrt_half) as i64);
         let ix2 = self.b.ins().iadd(ix, d);
         let kb = self.ushr(ix2, 52);
@@ -786,7 +793,7 @@ impl Em<'_, '_> {
         let mant = self.and(ix2, mm);
         let sh = self.ic(F64FMT.sqrt_half as i64);
         let mant = self.b.ins().iadd(mant, sh);
-        let m = self.to_f(mant);
+        let m = self.fbits(mant);
         let base = F64FMT.magic + 1023.0;
         let o1 = self.c(base + 54.0);
         let o0 = self.c(base);
@@ -873,7 +880,7 @@ impl Em<'_, '_> {
         let yht = self.b.ins().trunc(yh);
         let half_frac = self.fcmp(FloatCC::NotEqual, yht, yh);
         let yodd = self.and(yint, half_frac);
-        let xi = self.to_i(x);
+        let xi = self.ibits(x);
         let sm = self.ic(F64FMT.sign as i64);
         let xs = self.and(xi, sm);
         let z = self.ic(0);
