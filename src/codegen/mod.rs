@@ -4,5 +4,6 @@ pub mod body;
 pub mod emit;
 pub mod helpers;
 pub mod jit;
+pub mod math;
 
 pub use jit::{Compiled, KernelFn, compile};
