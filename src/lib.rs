@@ -13,6 +13,7 @@
 #![warn(missing_docs)]
 
 pub mod array;
+pub mod codegen;
 pub mod dtype;
 pub mod error;
 pub mod eval;

@@ -2,5 +2,6 @@
 
 pub mod buffer;
 pub mod mat;
+pub mod matmul;
 
 pub use buffer::Buffer;

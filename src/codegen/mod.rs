@@ -1,0 +1,3 @@
+//! Kernel IR to Cranelift: emitters for the JIT backends.
+
+pub mod matmul;
