@@ -64,12 +64,24 @@ struct Stored<T> {
 
 impl<T: Float> Stored<T> {
     fn new(rows: usize, cols: usize, layout: Layout, rng: &mut StdRng) -> Self {
-        let mut vals: Vec<f64> = (0..rows * cols).map(|_| T::from_f64(rng.random_range(-1.0..1.0)).to_f64()).collect();
+        let mut vals: Vec<f64> = (0..rows * cols)
+            .map(|_| T::from_f64(rng.random_range(-1.0..1.0)).to_f64())
+            .collect();
         let (len, off, rs, cs): (usize, usize, isize, isize) = match layout {
             Layout::RowMajor => (rows * cols, 0, cols as isize, 1),
             Layout::ColMajor => (rows * cols, 0, 1, rows as isize),
-            Layout::Strided => (3 * rows * (2 * cols + 1) + 1, 1, 3 * (2 * cols + 1) as isize, 2),
-            Layout::Negative => (rows * cols, (rows * cols).saturating_sub(1), -(cols as isize), -1),
+            Layout::Strided => (
+                3 * rows * (2 * cols + 1) + 1,
+                1,
+                3 * (2 * cols + 1) as isize,
+                2,
+            ),
+            Layout::Negative => (
+                rows * cols,
+                (rows * cols).saturating_sub(1),
+                -(cols as isize),
+                -1,
+            ),
             Layout::BroadcastRows => (cols, 0, 0, 1),
         };
         if let Layout::BroadcastRows = layout {
@@ -86,10 +98,24 @@ impl<T: Float> Stored<T> {
                 buf[p as usize] = T::from_f64(vals[i * cols + j]);
             }
         }
-        Stored { vals, buf, off, rs, cs, rows, cols }
+        Stored {
+            vals,
+            buf,
+            off,
+            rs,
+            cs,
+            rows,
+            cols,
+        }
     }
     fn mat(&self) -> MatRef<T> {
-        MatRef { ptr: self.buf.as_ptr().wrapping_add(self.off), rows: self.rows, cols: self.cols, rs: self.rs, cs: self.cs }
+        MatRef {
+            ptr: self.buf.as_ptr().wrapping_add(self.off),
+            rows: self.rows,
+            cols: self.cols,
+            rs: self.rs,
+            cs: self.cs,
+        }
     }
 }
 
@@ -97,15 +123,25 @@ fn run<T: Float>(a: &Stored<T>, b: &Stored<T>, threads: usize) -> Vec<T> {
     let (m, n) = (a.rows, b.cols);
     let ld = n + 3;
     let mut c = vec![T::from_f64(f64::NAN); m * ld];
-    let cm = MatMut { ptr: c.as_mut_ptr(), rows: m, cols: n, ld };
+    let cm = MatMut {
+        ptr: c.as_mut_ptr(),
+        rows: m,
+        cols: n,
+        ld,
+    };
     // SAFETY: all descriptors cover live buffers; C is separate.
     unsafe { gemm(a.mat(), b.mat(), cm, threads, None) }.unwrap();
     for i in 0..m {
         for j in n..ld {
-            assert!(c[i * ld + j].to_f64().is_nan(), "padding column written at ({i}, {j})");
+            assert!(
+                c[i * ld + j].to_f64().is_nan(),
+                "padding column written at ({i}, {j})"
+            );
         }
     }
-    (0..m).flat_map(|i| c[i * ld..i * ld + n].to_vec()).collect()
+    (0..m)
+        .flat_map(|i| c[i * ld..i * ld + n].to_vec())
+        .collect()
 }
 
 fn check<T: Float>(a: &Stored<T>, b: &Stored<T>, c: &[T], what: &str) {
@@ -120,15 +156,37 @@ fn check<T: Float>(a: &Stored<T>, b: &Stored<T>, c: &[T], what: &str) {
             }
             let got = c[i * n + j].to_f64();
             let tol = (k as f64 + 2.0) * T::EPS * mag;
-            assert!((got - exact).abs() <= tol, "{what} m={m} k={k} n={n} at ({i},{j}): {got} vs {exact} (tol {tol})");
+            assert!(
+                (got - exact).abs() <= tol,
+                "{what} m={m} k={k} n={n} at ({i},{j}): {got} vs {exact} (tol {tol})"
+            );
         }
     }
 }
 
 const SIZES: [(usize, usize, usize); 22] = [
-    (0, 3, 4), (3, 0, 4), (3, 4, 0), (0, 0, 0), (1, 1, 1), (2, 3, 1), (1, 7, 9), (3, 2, 8),
-    (7, 9, 17), (8, 8, 8), (9, 1, 31), (12, 17, 4), (13, 33, 5), (17, 31, 33), (31, 64, 7),
-    (33, 65, 64), (64, 127, 65), (65, 129, 33), (127, 33, 127), (1, 257, 1), (257, 9, 3), (24, 257, 3),
+    (0, 3, 4),
+    (3, 0, 4),
+    (3, 4, 0),
+    (0, 0, 0),
+    (1, 1, 1),
+    (2, 3, 1),
+    (1, 7, 9),
+    (3, 2, 8),
+    (7, 9, 17),
+    (8, 8, 8),
+    (9, 1, 31),
+    (12, 17, 4),
+    (13, 33, 5),
+    (17, 31, 33),
+    (31, 64, 7),
+    (33, 65, 64),
+    (64, 127, 65),
+    (65, 129, 33),
+    (127, 33, 127),
+    (1, 257, 1),
+    (257, 9, 3),
+    (24, 257, 3),
 ];
 
 fn sweep<T: Float>(seed: u64) {
@@ -152,7 +210,13 @@ fn f64_sizes_against_reference() {
 
 #[test]
 fn layouts_transposed_strided_negative_broadcast() {
-    let layouts = [Layout::RowMajor, Layout::ColMajor, Layout::Strided, Layout::Negative, Layout::BroadcastRows];
+    let layouts = [
+        Layout::RowMajor,
+        Layout::ColMajor,
+        Layout::Strided,
+        Layout::Negative,
+        Layout::BroadcastRows,
+    ];
     let mut rng = StdRng::seed_from_u64(3);
     for &(m, k, n) in &[(17, 31, 33), (33, 130, 9), (5, 3, 7)] {
         for la in layouts {
@@ -173,10 +237,36 @@ fn layouts_transposed_strided_negative_broadcast() {
 fn k_zero_writes_zeros() {
     let mut c = vec![7.0f32; 6];
     let a = [1.0f32];
-    let am = MatRef { ptr: a.as_ptr(), rows: 2, cols: 0, rs: 0, cs: 0 };
-    let bm = MatRef { ptr: a.as_ptr(), rows: 0, cols: 3, rs: 0, cs: 0 };
+    let am = MatRef {
+        ptr: a.as_ptr(),
+        rows: 2,
+        cols: 0,
+        rs: 0,
+        cs: 0,
+    };
+    let bm = MatRef {
+        ptr: a.as_ptr(),
+        rows: 0,
+        cols: 3,
+        rs: 0,
+        cs: 0,
+    };
     // SAFETY: no element of A or B is read; C is 2x3.
-    unsafe { gemm(am, bm, MatMut { ptr: c.as_mut_ptr(), rows: 2, cols: 3, ld: 3 }, 2, None) }.unwrap();
+    unsafe {
+        gemm(
+            am,
+            bm,
+            MatMut {
+                ptr: c.as_mut_ptr(),
+                rows: 2,
+                cols: 3,
+                ld: 3,
+            },
+            2,
+            None,
+        )
+    }
+    .unwrap();
     assert_eq!(c, vec![0.0; 6]);
 }
 
@@ -184,14 +274,42 @@ fn k_zero_writes_zeros() {
 fn shape_mismatch_is_an_error() {
     let a = [1.0f64; 6];
     let mut c = [0.0f64; 4];
-    let am = MatRef { ptr: a.as_ptr(), rows: 2, cols: 3, rs: 3, cs: 1 };
-    let bm = MatRef { ptr: a.as_ptr(), rows: 2, cols: 2, rs: 2, cs: 1 };
-    let cm = MatMut { ptr: c.as_mut_ptr(), rows: 2, cols: 2, ld: 2 };
+    let am = MatRef {
+        ptr: a.as_ptr(),
+        rows: 2,
+        cols: 3,
+        rs: 3,
+        cs: 1,
+    };
+    let bm = MatRef {
+        ptr: a.as_ptr(),
+        rows: 2,
+        cols: 2,
+        rs: 2,
+        cs: 1,
+    };
+    let cm = MatMut {
+        ptr: c.as_mut_ptr(),
+        rows: 2,
+        cols: 2,
+        ld: 2,
+    };
     // SAFETY: rejected before any access.
     let err = unsafe { gemm(am, bm, cm, 1, None) }.unwrap_err();
     assert_eq!(err, lazynp::Error::Matmul { k1: 3, k2: 2 });
-    let bad_c = MatMut { ptr: c.as_mut_ptr(), rows: 2, cols: 2, ld: 1 };
-    let at = MatRef { ptr: a.as_ptr(), rows: 3, cols: 2, rs: 2, cs: 1 };
+    let bad_c = MatMut {
+        ptr: c.as_mut_ptr(),
+        rows: 2,
+        cols: 2,
+        ld: 1,
+    };
+    let at = MatRef {
+        ptr: a.as_ptr(),
+        rows: 3,
+        cols: 2,
+        rs: 2,
+        cs: 1,
+    };
     // SAFETY: rejected before any access.
     assert!(unsafe { gemm(am, at, bad_c, 1, None) }.is_err());
 }
@@ -206,14 +324,22 @@ fn bit_identical_for_any_thread_count() {
         check(&a, &b, &one, "1 thread");
         for t in [2, 3] {
             let many = run(&a, &b, t);
-            let same = one.iter().zip(&many).all(|(x, y)| x.to_bits() == y.to_bits());
+            let same = one
+                .iter()
+                .zip(&many)
+                .all(|(x, y)| x.to_bits() == y.to_bits());
             assert!(same, "{m}x{k}x{n}: {t} threads differ from 1");
         }
         let a = Stored::<f64>::new(m, k, Layout::Strided, &mut rng);
         let b = Stored::<f64>::new(k, n, Layout::RowMajor, &mut rng);
         let one = run(&a, &b, 1);
         let three = run(&a, &b, 3);
-        assert!(one.iter().zip(&three).all(|(x, y)| x.to_bits() == y.to_bits()), "f64 {m}x{k}x{n}");
+        assert!(
+            one.iter()
+                .zip(&three)
+                .all(|(x, y)| x.to_bits() == y.to_bits()),
+            "f64 {m}x{k}x{n}"
+        );
     }
 }
 
@@ -240,7 +366,10 @@ fn epilogue_runs_once_per_element_after_the_last_panel() {
         let thread_ids = Mutex::new(HashSet::new());
         let cp = SendPtr(c.as_mut_ptr());
         let epi = |r0: usize, r1: usize, c0: usize, c1: usize| {
-            thread_ids.lock().unwrap().insert(std::thread::current().id());
+            thread_ids
+                .lock()
+                .unwrap()
+                .insert(std::thread::current().id());
             for i in r0..r1 {
                 for j in c0..c1 {
                     counts[i * n + j].fetch_add(1, Ordering::Relaxed);
@@ -249,34 +378,86 @@ fn epilogue_runs_once_per_element_after_the_last_panel() {
                 }
             }
         };
-        let cm = MatMut { ptr: c.as_mut_ptr(), rows: m, cols: n, ld: n };
+        let cm = MatMut {
+            ptr: c.as_mut_ptr(),
+            rows: m,
+            cols: n,
+            ld: n,
+        };
         // SAFETY: buffers are live and C is separate from A and B.
         unsafe { gemm(a.mat(), b.mat(), cm, threads, Some(&epi)) }.unwrap();
-        assert!(counts.iter().all(|x| x.load(Ordering::Relaxed) == 1), "{threads} threads");
+        assert!(
+            counts.iter().all(|x| x.load(Ordering::Relaxed) == 1),
+            "{threads} threads"
+        );
         let want: Vec<f32> = plain.iter().map(|x| x * 2.0 + 1.0).collect();
-        assert_eq!(c, want, "epilogue saw an unfinished block ({threads} threads)");
-        assert_eq!(thread_ids.lock().unwrap().len(), threads, "work split over {threads} threads");
+        assert_eq!(
+            c, want,
+            "epilogue saw an unfinished block ({threads} threads)"
+        );
+        assert_eq!(
+            thread_ids.lock().unwrap().len(),
+            threads,
+            "work split over {threads} threads"
+        );
     }
 }
 
-fn batched_case<T: Float>(m: usize, k: usize, n: usize, count: usize, b_transposed: bool, b_shared: bool, seed: u64) {
+fn batched_case<T: Float>(
+    m: usize,
+    k: usize,
+    n: usize,
+    count: usize,
+    b_transposed: bool,
+    b_shared: bool,
+    seed: u64,
+) {
     let mut rng = StdRng::seed_from_u64(seed);
     let items_b = if b_shared { 1 } else { count };
-    let av: Vec<Stored<T>> = (0..count).map(|_| Stored::new(m, k, Layout::RowMajor, &mut rng)).collect();
-    let lb = if b_transposed { Layout::ColMajor } else { Layout::RowMajor };
-    let bv: Vec<Stored<T>> = (0..items_b).map(|_| Stored::new(k, n, lb, &mut rng)).collect();
+    let av: Vec<Stored<T>> = (0..count)
+        .map(|_| Stored::new(m, k, Layout::RowMajor, &mut rng))
+        .collect();
+    let lb = if b_transposed {
+        Layout::ColMajor
+    } else {
+        Layout::RowMajor
+    };
+    let bv: Vec<Stored<T>> = (0..items_b)
+        .map(|_| Stored::new(k, n, lb, &mut rng))
+        .collect();
     let abuf: Vec<T> = av.iter().flat_map(|s| s.buf[..m * k].to_vec()).collect();
     let bbuf: Vec<T> = bv.iter().flat_map(|s| s.buf[..k * n].to_vec()).collect();
     let mut cbuf = vec![T::from_f64(f64::NAN); count * m * n];
-    let am = MatRef { ptr: abuf.as_ptr(), ..av[0].mat() };
-    let bm = MatRef { ptr: bbuf.as_ptr(), ..bv[0].mat() };
-    let cm = MatMut { ptr: cbuf.as_mut_ptr(), rows: m, cols: n, ld: n };
-    let batch = Batch { count, a: (m * k) as isize, b: if b_shared { 0 } else { (k * n) as isize }, c: (m * n) as isize };
+    let am = MatRef {
+        ptr: abuf.as_ptr(),
+        ..av[0].mat()
+    };
+    let bm = MatRef {
+        ptr: bbuf.as_ptr(),
+        ..bv[0].mat()
+    };
+    let cm = MatMut {
+        ptr: cbuf.as_mut_ptr(),
+        rows: m,
+        cols: n,
+        ld: n,
+    };
+    let batch = Batch {
+        count,
+        a: (m * k) as isize,
+        b: if b_shared { 0 } else { (k * n) as isize },
+        c: (m * n) as isize,
+    };
     // SAFETY: count items of each operand lie in the buffers built above.
     unsafe { batched_small(am, bm, cm, batch) }.unwrap();
     for t in 0..count {
         let bt = &bv[if b_shared { 0 } else { t }];
-        check(&av[t], bt, &cbuf[t * m * n..(t + 1) * m * n], &format!("batched item {t}"));
+        check(
+            &av[t],
+            bt,
+            &cbuf[t * m * n..(t + 1) * m * n],
+            &format!("batched item {t}"),
+        );
     }
 }
 

@@ -24,9 +24,9 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
+use cranelift_codegen::Context;
 use cranelift_codegen::ir::{self, AbiParam, InstBuilder, MemFlagsData, Type, Value, types};
 use cranelift_codegen::settings::{self, Configurable};
-use cranelift_codegen::Context;
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{Module, default_libcall_names};
@@ -42,8 +42,7 @@ pub const MR: usize = 12;
 ///
 /// Computes the `MR x NR` tile `c[i*ldc_bytes + j*size]` from `kc >= 1` packed steps; overwrites
 /// `c` when `accumulate == 0`, else adds to it.
-pub type MicroKernelFn =
-    unsafe extern "C" fn(*const u8, *const u8, *mut u8, isize, usize, u32);
+pub type MicroKernelFn = unsafe extern "C" fn(*const u8, *const u8, *mut u8, isize, usize, u32);
 
 /// Signature of a compiled batched-small kernel: `(a, b, c, batch, a_bs, b_bs, c_bs)`, batch
 /// strides in bytes.
@@ -121,7 +120,11 @@ fn jit() -> Result<&'static Mutex<Jit>> {
     JIT.get_or_init(|| {
         let mut flags = settings::builder();
         flags.set("opt_level", "speed").map_err(compile_err)?;
-        let verify = if cfg!(debug_assertions) { "true" } else { "false" };
+        let verify = if cfg!(debug_assertions) {
+            "true"
+        } else {
+            "false"
+        };
         flags.set("enable_verifier", verify).map_err(compile_err)?;
         let isa = cranelift_native::builder()
             .map_err(compile_err)?
@@ -129,7 +132,12 @@ fn jit() -> Result<&'static Mutex<Jit>> {
             .map_err(compile_err)?;
         let module = JITModule::new(JITBuilder::with_isa(isa, default_libcall_names()));
         let ctx = module.make_context();
-        Ok(Mutex::new(Jit { module, ctx, fctx: FunctionBuilderContext::new(), cache: HashMap::new() }))
+        Ok(Mutex::new(Jit {
+            module,
+            ctx,
+            fctx: FunctionBuilderContext::new(),
+            cache: HashMap::new(),
+        }))
     })
     .as_ref()
     .map_err(Clone::clone)
@@ -141,7 +149,9 @@ fn get_or_compile(
     n_params: usize,
     emit: impl FnOnce(&mut FunctionBuilder, Type, &[Value]) -> Result<()>,
 ) -> Result<usize> {
-    let mut guard = jit()?.lock().map_err(|_| Error::Compile("JIT cache poisoned".into()))?;
+    let mut guard = jit()?
+        .lock()
+        .map_err(|_| Error::Compile("JIT cache poisoned".into()))?;
     let jit = &mut *guard;
     if let Some(&addr) = jit.cache.get(&key) {
         return Ok(addr);
@@ -151,7 +161,11 @@ fn get_or_compile(
     jit.module.clear_context(&mut jit.ctx);
     for i in 0..n_params {
         // The micro-kernel's last parameter is the u32 `accumulate` flag.
-        let ty = if matches!(key, Key::Micro(_)) && i == n_params - 1 { types::I32 } else { ptr_ty };
+        let ty = if matches!(key, Key::Micro(_)) && i == n_params - 1 {
+            types::I32
+        } else {
+            ptr_ty
+        };
         jit.ctx.func.signature.params.push(AbiParam::new(ty));
     }
     {
@@ -168,7 +182,9 @@ fn get_or_compile(
         .module
         .declare_anonymous_function(&jit.ctx.func.signature)
         .map_err(compile_err)?;
-    jit.module.define_function(id, &mut jit.ctx).map_err(compile_err)?;
+    jit.module
+        .define_function(id, &mut jit.ctx)
+        .map_err(compile_err)?;
     jit.module.clear_context(&mut jit.ctx);
     jit.module.finalize_definitions().map_err(compile_err)?;
     let addr = jit.module.get_finalized_function(id) as usize;
@@ -180,13 +196,20 @@ fn vector_type(dtype: DType) -> Result<(Type, Type)> {
     match dtype {
         DType::F32 => Ok((types::F32X4, types::F32)),
         DType::F64 => Ok((types::F64X2, types::F64)),
-        other => Err(Error::UnsupportedDType { op: "matmul", dtype: other }),
+        other => Err(Error::UnsupportedDType {
+            op: "matmul",
+            dtype: other,
+        }),
     }
 }
 
 /// Flags for loads from packed panels: in bounds, 16-byte aligned, never written by the kernel.
 fn panel_flags() -> MemFlagsData {
-    MemFlagsData::new().with_notrap().with_aligned().with_readonly().with_can_move()
+    MemFlagsData::new()
+        .with_notrap()
+        .with_aligned()
+        .with_readonly()
+        .with_can_move()
 }
 
 /// The packed micro-kernel for `dtype` (`F32` or `F64`), compiled on first use.
@@ -208,7 +231,11 @@ pub fn micro_kernel(dtype: DType) -> Result<MicroKernel> {
     // SAFETY: `addr` is a finalized function of the signature `MicroKernelFn` (6 params built in
     // `get_or_compile`), owned by a module that is never freed.
     let func = unsafe { std::mem::transmute::<usize, MicroKernelFn>(addr) };
-    Ok(MicroKernel { func, mr: MR, nr: 16 / dtype.size() })
+    Ok(MicroKernel {
+        func,
+        mr: MR,
+        nr: 16 / dtype.size(),
+    })
 }
 
 fn emit_micro_kernel(b: &mut FunctionBuilder, ptr: Type, vty: Type, p: &[Value]) {
@@ -241,7 +268,11 @@ fn emit_micro_kernel(b: &mut FunctionBuilder, ptr: Type, vty: Type, p: &[Value])
     let ap2 = b.ins().iadd_imm_s(ap, (MR * 16) as i64);
     let bp2 = b.ins().iadd_imm_s(bp, 16);
     let cnt2 = b.ins().iadd_imm_s(cnt, -1);
-    next.extend([ir::BlockArg::Value(ap2), ir::BlockArg::Value(bp2), ir::BlockArg::Value(cnt2)]);
+    next.extend([
+        ir::BlockArg::Value(ap2),
+        ir::BlockArg::Value(bp2),
+        ir::BlockArg::Value(cnt2),
+    ]);
     for i in 0..MR {
         let av = b.ins().load(vty, panel_flags(), ap, (16 * i) as i32);
         let prod = b.ins().fmul(av, bv);
@@ -297,20 +328,30 @@ pub fn batched_kernel(spec: &BatchedSpec) -> Result<BatchedFn> {
     if spec.m * spec.k * spec.n > BATCHED_MAX_MKN || spec.m * spec.k * spec.n == 0 {
         return Err(Error::Invalid {
             op: "matmul",
-            msg: format!("batched kernel shape {}x{}x{} out of range", spec.m, spec.k, spec.n),
+            msg: format!(
+                "batched kernel shape {}x{}x{} out of range",
+                spec.m, spec.k, spec.n
+            ),
         });
     }
     let es = spec.dtype.size() as i64;
     let fits = |rows: usize, cols: usize, rs: isize, cs: isize| {
-        let r = (rows.saturating_sub(1) as i64).saturating_mul(rs as i64).saturating_mul(es);
-        let c = (cols.saturating_sub(1) as i64).saturating_mul(cs as i64).saturating_mul(es);
+        let r = (rows.saturating_sub(1) as i64)
+            .saturating_mul(rs as i64)
+            .saturating_mul(es);
+        let c = (cols.saturating_sub(1) as i64)
+            .saturating_mul(cs as i64)
+            .saturating_mul(es);
         r.abs().saturating_add(c.abs()) < i32::MAX as i64 / 2
     };
     if !fits(spec.m, spec.k, spec.a_rs, spec.a_cs)
         || !fits(spec.k, spec.n, spec.b_rs, spec.b_cs)
         || !fits(spec.m, spec.n, spec.ldc as isize, 1)
     {
-        return Err(Error::Invalid { op: "matmul", msg: "batched kernel strides too large".into() });
+        return Err(Error::Invalid {
+            op: "matmul",
+            msg: "batched kernel strides too large".into(),
+        });
     }
     let s = *spec;
     let addr = get_or_compile(Key::Batched(s), 7, |b, ptr, p| {
@@ -322,7 +363,14 @@ pub fn batched_kernel(spec: &BatchedSpec) -> Result<BatchedFn> {
     Ok(unsafe { std::mem::transmute::<usize, BatchedFn>(addr) })
 }
 
-fn emit_batched(b: &mut FunctionBuilder, ptr: Type, vty: Type, sty: Type, s: &BatchedSpec, p: &[Value]) {
+fn emit_batched(
+    b: &mut FunctionBuilder,
+    ptr: Type,
+    vty: Type,
+    sty: Type,
+    s: &BatchedSpec,
+    p: &[Value],
+) {
     let (a0, b0, c0, batch, a_bs, b_bs, c_bs) = (p[0], p[1], p[2], p[3], p[4], p[5], p[6]);
     let es = s.dtype.size() as isize;
     let lanes = 16 / s.dtype.size();
@@ -332,7 +380,8 @@ fn emit_batched(b: &mut FunctionBuilder, ptr: Type, vty: Type, sty: Type, s: &Ba
     for _ in 0..4 {
         b.append_block_param(hdr, ptr);
     }
-    b.ins().jump(hdr, &[a0.into(), b0.into(), c0.into(), batch.into()]);
+    b.ins()
+        .jump(hdr, &[a0.into(), b0.into(), c0.into(), batch.into()]);
     b.switch_to_block(hdr);
     let hp = b.block_params(hdr).to_vec();
     b.ins().brif(hp[3], body, &[], exit, &[]);
@@ -384,7 +433,8 @@ fn emit_batched(b: &mut FunctionBuilder, ptr: Type, vty: Type, sty: Type, s: &Ba
     let bp2 = b.ins().iadd(bp, b_bs);
     let cp2 = b.ins().iadd(cp, c_bs);
     let cnt2 = b.ins().iadd_imm_s(hp[3], -1);
-    b.ins().jump(hdr, &[ap2.into(), bp2.into(), cp2.into(), cnt2.into()]);
+    b.ins()
+        .jump(hdr, &[ap2.into(), bp2.into(), cp2.into(), cnt2.into()]);
     b.switch_to_block(exit);
     b.ins().return_(&[]);
 }

@@ -19,7 +19,9 @@
 
 use std::time::Instant;
 
-use crate::codegen::matmul::{BATCHED_MAX_MKN, BatchedSpec, MR, MicroKernel, batched_kernel, micro_kernel};
+use crate::codegen::matmul::{
+    BATCHED_MAX_MKN, BatchedSpec, MR, MicroKernel, batched_kernel, micro_kernel,
+};
 use crate::dtype::Element;
 use crate::error::{Error, Result};
 use crate::runtime::mat::{Epilogue, MatMut, MatRef};
@@ -34,7 +36,10 @@ const B_PANEL_BYTES: usize = 512 * 1024;
 const MIN_WORK_PER_THREAD: usize = 1 << 21;
 
 /// f32 or f64: the element types with a JIT GEMM.
-pub trait GemmElement: Element + std::ops::Add<Output = Self> + std::ops::Mul<Output = Self> {}
+pub trait GemmElement:
+    Element + std::ops::Add<Output = Self> + std::ops::Mul<Output = Self>
+{
+}
 impl GemmElement for f32 {}
 impl GemmElement for f64 {}
 
@@ -56,7 +61,13 @@ impl GemmElement for f64 {}
 /// assert_eq!(c, [5.0, 11.0, 11.0, 25.0]);
 /// # Ok::<(), lazynp::Error>(())
 /// ```
-pub unsafe fn gemm_f32(a: MatRef<f32>, b: MatRef<f32>, c: MatMut<f32>, threads: usize, epilogue: Option<Epilogue>) -> Result<()> {
+pub unsafe fn gemm_f32(
+    a: MatRef<f32>,
+    b: MatRef<f32>,
+    c: MatMut<f32>,
+    threads: usize,
+    epilogue: Option<Epilogue>,
+) -> Result<()> {
     // SAFETY: forwarded contract.
     unsafe { gemm(a, b, c, threads, epilogue) }
 }
@@ -78,7 +89,13 @@ pub unsafe fn gemm_f32(a: MatRef<f32>, b: MatRef<f32>, c: MatMut<f32>, threads: 
 /// assert_eq!(c, [14.0]);
 /// # Ok::<(), lazynp::Error>(())
 /// ```
-pub unsafe fn gemm_f64(a: MatRef<f64>, b: MatRef<f64>, c: MatMut<f64>, threads: usize, epilogue: Option<Epilogue>) -> Result<()> {
+pub unsafe fn gemm_f64(
+    a: MatRef<f64>,
+    b: MatRef<f64>,
+    c: MatMut<f64>,
+    threads: usize,
+    epilogue: Option<Epilogue>,
+) -> Result<()> {
     // SAFETY: forwarded contract.
     unsafe { gemm(a, b, c, threads, epilogue) }
 }
@@ -109,7 +126,13 @@ pub unsafe fn gemm_f64(a: MatRef<f64>, b: MatRef<f64>, c: MatMut<f64>, threads: 
 /// assert_eq!(c, [6.0, 12.0, 18.0, 6.0, 12.0, 18.0]);
 /// # Ok::<(), lazynp::Error>(())
 /// ```
-pub unsafe fn gemm<T: GemmElement>(a: MatRef<T>, b: MatRef<T>, c: MatMut<T>, threads: usize, epilogue: Option<Epilogue>) -> Result<()> {
+pub unsafe fn gemm<T: GemmElement>(
+    a: MatRef<T>,
+    b: MatRef<T>,
+    c: MatMut<T>,
+    threads: usize,
+    epilogue: Option<Epilogue>,
+) -> Result<()> {
     check_shapes(&a, &b, &c)?;
     let (m, k, n) = (a.rows, a.cols, b.cols);
     if m == 0 || n == 0 {
@@ -128,7 +151,9 @@ pub unsafe fn gemm<T: GemmElement>(a: MatRef<T>, b: MatRef<T>, c: MatMut<T>, thr
     let kernel = micro_kernel(T::DTYPE)?;
     let nc = (B_PANEL_BYTES / (KC * size_of::<T>())).max(kernel.nr);
     let (tm, tn) = thread_grid(m, n, k, threads, kernel.nr);
-    let regions = split(m, tm, MR).into_iter().flat_map(|r| split(n, tn, kernel.nr).into_iter().map(move |c| (r, c)));
+    let regions = split(m, tm, MR)
+        .into_iter()
+        .flat_map(|r| split(n, tn, kernel.nr).into_iter().map(move |c| (r, c)));
     let regions: Vec<_> = regions.collect();
     let job = |((r0, r1), (c0, c1)): ((usize, usize), (usize, usize))| {
         // SAFETY: regions are disjoint blocks of C; A and B are only read (caller contract).
@@ -149,12 +174,18 @@ pub unsafe fn gemm<T: GemmElement>(a: MatRef<T>, b: MatRef<T>, c: MatMut<T>, thr
 
 fn check_shapes<T>(a: &MatRef<T>, b: &MatRef<T>, c: &MatMut<T>) -> Result<()> {
     if a.cols != b.rows {
-        return Err(Error::Matmul { k1: a.cols, k2: b.rows });
+        return Err(Error::Matmul {
+            k1: a.cols,
+            k2: b.rows,
+        });
     }
     if c.rows != a.rows || c.cols != b.cols || c.ld < c.cols {
         return Err(Error::Invalid {
             op: "matmul",
-            msg: format!("output is {}x{} (ld {}), expected {}x{}", c.rows, c.cols, c.ld, a.rows, b.cols),
+            msg: format!(
+                "output is {}x{} (ld {}), expected {}x{}",
+                c.rows, c.cols, c.ld, a.rows, b.cols
+            ),
         });
     }
     Ok(())
@@ -198,7 +229,10 @@ struct Packed<T> {
 impl<T: GemmElement> Packed<T> {
     fn new(elems: usize) -> Self {
         let lines = vec![[0u64; 8]; (elems * size_of::<T>()).div_ceil(64)];
-        Packed { lines, _t: std::marker::PhantomData }
+        Packed {
+            lines,
+            _t: std::marker::PhantomData,
+        }
     }
     fn as_mut(&mut self) -> &mut [T] {
         let len = self.lines.len() * 64 / size_of::<T>();
@@ -258,17 +292,32 @@ unsafe fn gemm_region<T: GemmElement>(
                         if rows == MR && cols == nr {
                             // SAFETY: full tile: MR rows of nr elements at stride ld are in C; the
                             // panels hold kc packed steps (aligned, zero-padded).
-                            unsafe { (kernel.func)(ap, bp, cp.cast(), c.ld as isize * es, kc, acc) };
+                            unsafe {
+                                (kernel.func)(ap, bp, cp.cast(), c.ld as isize * es, kc, acc)
+                            };
                         } else {
                             let t = tile.as_mut();
                             for i in 0..rows {
                                 for j in 0..cols {
                                     // SAFETY: (i, j) < (rows, cols) is inside C.
-                                    t[i * nr + j] = if acc == 1 { unsafe { *cp.add(i * c.ld + j) } } else { T::default() };
+                                    t[i * nr + j] = if acc == 1 {
+                                        unsafe { *cp.add(i * c.ld + j) }
+                                    } else {
+                                        T::default()
+                                    };
                                 }
                             }
                             // SAFETY: the tile buffer holds MR x nr elements at stride nr.
-                            unsafe { (kernel.func)(ap, bp, t.as_mut_ptr().cast(), nr as isize * es, kc, acc) };
+                            unsafe {
+                                (kernel.func)(
+                                    ap,
+                                    bp,
+                                    t.as_mut_ptr().cast(),
+                                    nr as isize * es,
+                                    kc,
+                                    acc,
+                                )
+                            };
                             for i in 0..rows {
                                 for j in 0..cols {
                                     // SAFETY: as above.
@@ -292,7 +341,15 @@ unsafe fn gemm_region<T: GemmElement>(
 ///
 /// # Safety
 /// The block must be inside A.
-unsafe fn pack_a<T: GemmElement>(a: &MatRef<T>, ic: usize, mc: usize, pc: usize, kc: usize, lanes: usize, out: &mut [T]) {
+unsafe fn pack_a<T: GemmElement>(
+    a: &MatRef<T>,
+    ic: usize,
+    mc: usize,
+    pc: usize,
+    kc: usize,
+    lanes: usize,
+    out: &mut [T],
+) {
     let step = MR * lanes;
     for (t, ir) in (0..mc).step_by(MR).enumerate() {
         let panel = &mut out[t * kc * step..(t + 1) * kc * step];
@@ -301,7 +358,11 @@ unsafe fn pack_a<T: GemmElement>(a: &MatRef<T>, ic: usize, mc: usize, pc: usize,
             for i in 0..MR {
                 for kk in 0..kc {
                     // SAFETY: i < rows keeps the row inside the block.
-                    let x = if i < rows { unsafe { at(a, ic + ir + i, pc + kk) } } else { T::default() };
+                    let x = if i < rows {
+                        unsafe { at(a, ic + ir + i, pc + kk) }
+                    } else {
+                        T::default()
+                    };
                     panel[kk * step + i * lanes..][..lanes].fill(x);
                 }
             }
@@ -309,7 +370,11 @@ unsafe fn pack_a<T: GemmElement>(a: &MatRef<T>, ic: usize, mc: usize, pc: usize,
             for kk in 0..kc {
                 for i in 0..MR {
                     // SAFETY: as above.
-                    let x = if i < rows { unsafe { at(a, ic + ir + i, pc + kk) } } else { T::default() };
+                    let x = if i < rows {
+                        unsafe { at(a, ic + ir + i, pc + kk) }
+                    } else {
+                        T::default()
+                    };
                     panel[kk * step + i * lanes..][..lanes].fill(x);
                 }
             }
@@ -321,14 +386,26 @@ unsafe fn pack_a<T: GemmElement>(a: &MatRef<T>, ic: usize, mc: usize, pc: usize,
 ///
 /// # Safety
 /// The block must be inside B.
-unsafe fn pack_b<T: GemmElement>(b: &MatRef<T>, pc: usize, kc: usize, jc: usize, nc: usize, nr: usize, out: &mut [T]) {
+unsafe fn pack_b<T: GemmElement>(
+    b: &MatRef<T>,
+    pc: usize,
+    kc: usize,
+    jc: usize,
+    nc: usize,
+    nr: usize,
+    out: &mut [T],
+) {
     for (t, jr) in (0..nc).step_by(nr).enumerate() {
         let panel = &mut out[t * kc * nr..(t + 1) * kc * nr];
         let cols = nr.min(nc - jr);
         for kk in 0..kc {
             for j in 0..nr {
                 // SAFETY: j < cols keeps the column inside the block.
-                panel[kk * nr + j] = if j < cols { unsafe { at(b, pc + kk, jc + jr + j) } } else { T::default() };
+                panel[kk * nr + j] = if j < cols {
+                    unsafe { at(b, pc + kk, jc + jr + j) }
+                } else {
+                    T::default()
+                };
             }
         }
     }
@@ -367,7 +444,12 @@ pub struct Batch {
 /// assert_eq!(c, [210.0, 430.0]);
 /// # Ok::<(), lazynp::Error>(())
 /// ```
-pub unsafe fn batched_small_f32(a: MatRef<f32>, b: MatRef<f32>, c: MatMut<f32>, batch: Batch) -> Result<()> {
+pub unsafe fn batched_small_f32(
+    a: MatRef<f32>,
+    b: MatRef<f32>,
+    c: MatMut<f32>,
+    batch: Batch,
+) -> Result<()> {
     // SAFETY: forwarded contract.
     unsafe { batched_small(a, b, c, batch) }
 }
@@ -389,7 +471,12 @@ pub unsafe fn batched_small_f32(a: MatRef<f32>, b: MatRef<f32>, c: MatMut<f32>, 
 /// assert_eq!(c, [8.0; 8]);
 /// # Ok::<(), lazynp::Error>(())
 /// ```
-pub unsafe fn batched_small_f64(a: MatRef<f64>, b: MatRef<f64>, c: MatMut<f64>, batch: Batch) -> Result<()> {
+pub unsafe fn batched_small_f64(
+    a: MatRef<f64>,
+    b: MatRef<f64>,
+    c: MatMut<f64>,
+    batch: Batch,
+) -> Result<()> {
     // SAFETY: forwarded contract.
     unsafe { batched_small(a, b, c, batch) }
 }
@@ -414,7 +501,12 @@ pub unsafe fn batched_small_f64(a: MatRef<f64>, b: MatRef<f64>, c: MatMut<f64>, 
 /// assert_eq!(c, [0.0, 0.0]);
 /// # Ok::<(), lazynp::Error>(())
 /// ```
-pub unsafe fn batched_small<T: GemmElement>(a: MatRef<T>, b: MatRef<T>, c: MatMut<T>, batch: Batch) -> Result<()> {
+pub unsafe fn batched_small<T: GemmElement>(
+    a: MatRef<T>,
+    b: MatRef<T>,
+    c: MatMut<T>,
+    batch: Batch,
+) -> Result<()> {
     check_shapes(&a, &b, &c)?;
     let (m, k, n) = (a.rows, a.cols, b.cols);
     if m == 0 || n == 0 || batch.count == 0 {
@@ -423,12 +515,31 @@ pub unsafe fn batched_small<T: GemmElement>(a: MatRef<T>, b: MatRef<T>, c: MatMu
     let item = |t: usize| {
         let off = |s: isize| t as isize * s;
         (
-            MatRef { ptr: a.ptr.wrapping_offset(off(batch.a)), ..a },
-            MatRef { ptr: b.ptr.wrapping_offset(off(batch.b)), ..b },
-            MatMut { ptr: c.ptr.wrapping_offset(off(batch.c)), ..c },
+            MatRef {
+                ptr: a.ptr.wrapping_offset(off(batch.a)),
+                ..a
+            },
+            MatRef {
+                ptr: b.ptr.wrapping_offset(off(batch.b)),
+                ..b
+            },
+            MatMut {
+                ptr: c.ptr.wrapping_offset(off(batch.c)),
+                ..c
+            },
         )
     };
-    let spec = BatchedSpec { dtype: T::DTYPE, m, k, n, a_rs: a.rs, a_cs: a.cs, b_rs: b.rs, b_cs: b.cs, ldc: c.ld };
+    let spec = BatchedSpec {
+        dtype: T::DTYPE,
+        m,
+        k,
+        n,
+        a_rs: a.rs,
+        a_cs: a.cs,
+        b_rs: b.rs,
+        b_cs: b.cs,
+        ldc: c.ld,
+    };
     let kernel = if k > 0 && m * k * n <= BATCHED_MAX_MKN {
         match batched_kernel(&spec) {
             Ok(f) => Some(f),
@@ -443,7 +554,17 @@ pub unsafe fn batched_small<T: GemmElement>(a: MatRef<T>, b: MatRef<T>, c: MatMu
             let es = size_of::<T>() as isize;
             // SAFETY: the kernel reads exactly the elements of the A and B items and writes the C
             // items, which the caller guarantees are valid.
-            unsafe { f(a.ptr.cast(), b.ptr.cast(), c.ptr.cast(), batch.count, batch.a * es, batch.b * es, batch.c * es) };
+            unsafe {
+                f(
+                    a.ptr.cast(),
+                    b.ptr.cast(),
+                    c.ptr.cast(),
+                    batch.count,
+                    batch.a * es,
+                    batch.b * es,
+                    batch.c * es,
+                )
+            };
         }
         None => {
             for t in 0..batch.count {
@@ -466,7 +587,9 @@ pub unsafe fn batched_small<T: GemmElement>(a: MatRef<T>, b: MatRef<T>, c: MatMu
 pub fn measure_fma_peak_f32() -> f64 {
     #[cfg(target_arch = "x86_64")]
     {
-        if !(std::arch::is_x86_feature_detected!("avx") && std::arch::is_x86_feature_detected!("fma")) {
+        if !(std::arch::is_x86_feature_detected!("avx")
+            && std::arch::is_x86_feature_detected!("fma"))
+        {
             return 0.0;
         }
         let iters: u64 = 4_000_000;
