@@ -98,7 +98,7 @@ pub struct BatchedSpec {
     pub ldc: usize,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum Key {
     Micro(DType),
     Batched(BatchedSpec),
@@ -182,9 +182,23 @@ fn get_or_compile(
         .module
         .declare_anonymous_function(&jit.ctx.func.signature)
         .map_err(compile_err)?;
+    // LAZYNP_DEBUG >= 7 prints each kernel's machine code (the project's DEBUG ladder).
+    let disasm = std::env::var("LAZYNP_DEBUG")
+        .ok()
+        .and_then(|v| v.parse::<u32>().ok())
+        .is_some_and(|l| l >= 7);
+    jit.ctx.set_disasm(disasm);
     jit.module
         .define_function(id, &mut jit.ctx)
         .map_err(compile_err)?;
+    if let Some(code) = jit
+        .ctx
+        .compiled_code()
+        .and_then(|c| c.vcode.as_ref())
+        .filter(|_| disasm)
+    {
+        eprintln!("matmul kernel {key:?}:\n{code}");
+    }
     jit.module.clear_context(&mut jit.ctx);
     jit.module.finalize_definitions().map_err(compile_err)?;
     let addr = jit.module.get_finalized_function(id) as usize;
