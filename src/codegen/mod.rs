@@ -5,5 +5,6 @@ pub mod emit;
 pub mod helpers;
 pub mod jit;
 pub mod math;
+pub mod matmul;
 
 pub use jit::{Compiled, KernelFn, compile};

@@ -7,6 +7,7 @@ pub mod mat;
 pub mod matmul_dispatch;
 pub mod ops;
 pub mod pool;
+pub mod matmul;
 
 pub use buffer::{Buffer, live_bytes};
 pub use cache::{JitStats, jit_stats};

@@ -1,0 +1,475 @@
+//! The JIT GEMM and batched-small kernels against a naive f64-accumulating reference.
+//!
+//! Tolerance: with recursive summation each C element satisfies
+//! `|c - exact| <= (K + 1) * u * sum_k |a_ik| |b_kj|` (u = eps/2: one rounding per product and per
+//! addition, Higham 3.1), and the f64 reference is exact to far below that. We allow
+//! `(K + 2) * eps * sum |a||b|`, twice the bound, so a blocked or reordered summation passes and a
+//! wrong element (a missing or doubled term of size ~|a||b|) fails.
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use lazynp::runtime::mat::{MatMut, MatRef};
+use lazynp::runtime::matmul::{Batch, GemmElement, batched_small, gemm};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+trait Float: GemmElement {
+    const EPS: f64;
+    fn from_f64(x: f64) -> Self;
+    fn to_f64(self) -> f64;
+}
+impl Float for f32 {
+    const EPS: f64 = f32::EPSILON as f64;
+    fn from_f64(x: f64) -> Self {
+        x as f32
+    }
+    fn to_f64(self) -> f64 {
+        self as f64
+    }
+}
+impl Float for f64 {
+    const EPS: f64 = f64::EPSILON;
+    fn from_f64(x: f64) -> Self {
+        x
+    }
+    fn to_f64(self) -> f64 {
+        self
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Layout {
+    RowMajor,
+    ColMajor,
+    /// Every other column of every third row of a bigger buffer.
+    Strided,
+    /// Reversed rows and columns (both strides negative).
+    Negative,
+    /// Row stride 0: every row is row 0.
+    BroadcastRows,
+}
+
+/// A logical `rows x cols` matrix stored in `buf` with the given layout.
+struct Stored<T> {
+    vals: Vec<f64>,
+    buf: Vec<T>,
+    off: usize,
+    rs: isize,
+    cs: isize,
+    rows: usize,
+    cols: usize,
+}
+
+impl<T: Float> Stored<T> {
+    fn new(rows: usize, cols: usize, layout: Layout, rng: &mut StdRng) -> Self {
+        let mut vals: Vec<f64> = (0..rows * cols)
+            .map(|_| T::from_f64(rng.random_range(-1.0..1.0)).to_f64())
+            .collect();
+        let (len, off, rs, cs): (usize, usize, isize, isize) = match layout {
+            Layout::RowMajor => (rows * cols, 0, cols as isize, 1),
+            Layout::ColMajor => (rows * cols, 0, 1, rows as isize),
+            Layout::Strided => (
+                3 * rows * (2 * cols + 1) + 1,
+                1,
+                3 * (2 * cols + 1) as isize,
+                2,
+            ),
+            Layout::Negative => (
+                rows * cols,
+                (rows * cols).saturating_sub(1),
+                -(cols as isize),
+                -1,
+            ),
+            Layout::BroadcastRows => (cols, 0, 0, 1),
+        };
+        if let Layout::BroadcastRows = layout {
+            for i in 1..rows {
+                for j in 0..cols {
+                    vals[i * cols + j] = vals[j];
+                }
+            }
+        }
+        let mut buf = vec![T::from_f64(f64::NAN); len.max(1)];
+        for i in 0..rows {
+            for j in 0..cols {
+                let p = off as isize + i as isize * rs + j as isize * cs;
+                buf[p as usize] = T::from_f64(vals[i * cols + j]);
+            }
+        }
+        Stored {
+            vals,
+            buf,
+            off,
+            rs,
+            cs,
+            rows,
+            cols,
+        }
+    }
+    fn mat(&self) -> MatRef<T> {
+        MatRef {
+            ptr: self.buf.as_ptr().wrapping_add(self.off),
+            rows: self.rows,
+            cols: self.cols,
+            rs: self.rs,
+            cs: self.cs,
+        }
+    }
+}
+
+fn run<T: Float>(a: &Stored<T>, b: &Stored<T>, threads: usize) -> Vec<T> {
+    let (m, n) = (a.rows, b.cols);
+    let ld = n + 3;
+    let mut c = vec![T::from_f64(f64::NAN); m * ld];
+    let cm = MatMut {
+        ptr: c.as_mut_ptr(),
+        rows: m,
+        cols: n,
+        ld,
+    };
+    // SAFETY: all descriptors cover live buffers; C is separate.
+    unsafe { gemm(a.mat(), b.mat(), cm, threads, None) }.unwrap();
+    for i in 0..m {
+        for j in n..ld {
+            assert!(
+                c[i * ld + j].to_f64().is_nan(),
+                "padding column written at ({i}, {j})"
+            );
+        }
+    }
+    (0..m)
+        .flat_map(|i| c[i * ld..i * ld + n].to_vec())
+        .collect()
+}
+
+fn check<T: Float>(a: &Stored<T>, b: &Stored<T>, c: &[T], what: &str) {
+    let (m, k, n) = (a.rows, a.cols, b.cols);
+    for i in 0..m {
+        for j in 0..n {
+            let (mut exact, mut mag) = (0.0, 0.0);
+            for p in 0..k {
+                let t = a.vals[i * k + p] * b.vals[p * n + j];
+                exact += t;
+                mag += t.abs();
+            }
+            let got = c[i * n + j].to_f64();
+            let tol = (k as f64 + 2.0) * T::EPS * mag;
+            assert!(
+                (got - exact).abs() <= tol,
+                "{what} m={m} k={k} n={n} at ({i},{j}): {got} vs {exact} (tol {tol})"
+            );
+        }
+    }
+}
+
+const SIZES: [(usize, usize, usize); 22] = [
+    (0, 3, 4),
+    (3, 0, 4),
+    (3, 4, 0),
+    (0, 0, 0),
+    (1, 1, 1),
+    (2, 3, 1),
+    (1, 7, 9),
+    (3, 2, 8),
+    (7, 9, 17),
+    (8, 8, 8),
+    (9, 1, 31),
+    (12, 17, 4),
+    (13, 33, 5),
+    (17, 31, 33),
+    (31, 64, 7),
+    (33, 65, 64),
+    (64, 127, 65),
+    (65, 129, 33),
+    (127, 33, 127),
+    (1, 257, 1),
+    (257, 9, 3),
+    (24, 257, 3),
+];
+
+fn sweep<T: Float>(seed: u64) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    for &(m, k, n) in &SIZES {
+        let a = Stored::<T>::new(m, k, Layout::RowMajor, &mut rng);
+        let b = Stored::<T>::new(k, n, Layout::RowMajor, &mut rng);
+        check(&a, &b, &run(&a, &b, 1), "row-major");
+    }
+}
+
+#[test]
+fn f32_sizes_against_reference() {
+    sweep::<f32>(1);
+}
+
+#[test]
+fn f64_sizes_against_reference() {
+    sweep::<f64>(2);
+}
+
+#[test]
+fn layouts_transposed_strided_negative_broadcast() {
+    let layouts = [
+        Layout::RowMajor,
+        Layout::ColMajor,
+        Layout::Strided,
+        Layout::Negative,
+        Layout::BroadcastRows,
+    ];
+    let mut rng = StdRng::seed_from_u64(3);
+    for &(m, k, n) in &[(17, 31, 33), (33, 130, 9), (5, 3, 7)] {
+        for la in layouts {
+            for lb in layouts {
+                let what = format!("{la:?} x {lb:?}");
+                let a = Stored::<f32>::new(m, k, la, &mut rng);
+                let b = Stored::<f32>::new(k, n, lb, &mut rng);
+                check(&a, &b, &run(&a, &b, 1), &what);
+                let a = Stored::<f64>::new(m, k, la, &mut rng);
+                let b = Stored::<f64>::new(k, n, lb, &mut rng);
+                check(&a, &b, &run(&a, &b, 2), &what);
+            }
+        }
+    }
+}
+
+#[test]
+fn k_zero_writes_zeros() {
+    let mut c = vec![7.0f32; 6];
+    let a = [1.0f32];
+    let am = MatRef {
+        ptr: a.as_ptr(),
+        rows: 2,
+        cols: 0,
+        rs: 0,
+        cs: 0,
+    };
+    let bm = MatRef {
+        ptr: a.as_ptr(),
+        rows: 0,
+        cols: 3,
+        rs: 0,
+        cs: 0,
+    };
+    // SAFETY: no element of A or B is read; C is 2x3.
+    unsafe {
+        gemm(
+            am,
+            bm,
+            MatMut {
+                ptr: c.as_mut_ptr(),
+                rows: 2,
+                cols: 3,
+                ld: 3,
+            },
+            2,
+            None,
+        )
+    }
+    .unwrap();
+    assert_eq!(c, vec![0.0; 6]);
+}
+
+#[test]
+fn shape_mismatch_is_an_error() {
+    let a = [1.0f64; 6];
+    let mut c = [0.0f64; 4];
+    let am = MatRef {
+        ptr: a.as_ptr(),
+        rows: 2,
+        cols: 3,
+        rs: 3,
+        cs: 1,
+    };
+    let bm = MatRef {
+        ptr: a.as_ptr(),
+        rows: 2,
+        cols: 2,
+        rs: 2,
+        cs: 1,
+    };
+    let cm = MatMut {
+        ptr: c.as_mut_ptr(),
+        rows: 2,
+        cols: 2,
+        ld: 2,
+    };
+    // SAFETY: rejected before any access.
+    let err = unsafe { gemm(am, bm, cm, 1, None) }.unwrap_err();
+    assert_eq!(err, lazynp::Error::Matmul { k1: 3, k2: 2 });
+    let bad_c = MatMut {
+        ptr: c.as_mut_ptr(),
+        rows: 2,
+        cols: 2,
+        ld: 1,
+    };
+    let at = MatRef {
+        ptr: a.as_ptr(),
+        rows: 3,
+        cols: 2,
+        rs: 2,
+        cs: 1,
+    };
+    // SAFETY: rejected before any access.
+    assert!(unsafe { gemm(am, at, bad_c, 1, None) }.is_err());
+}
+
+#[test]
+fn bit_identical_for_any_thread_count() {
+    let mut rng = StdRng::seed_from_u64(4);
+    for &(m, k, n) in &[(257, 127, 257), (129, 300, 65), (20, 260, 700)] {
+        let a = Stored::<f32>::new(m, k, Layout::RowMajor, &mut rng);
+        let b = Stored::<f32>::new(k, n, Layout::ColMajor, &mut rng);
+        let one = run(&a, &b, 1);
+        check(&a, &b, &one, "1 thread");
+        for t in [2, 3] {
+            let many = run(&a, &b, t);
+            let same = one
+                .iter()
+                .zip(&many)
+                .all(|(x, y)| x.to_bits() == y.to_bits());
+            assert!(same, "{m}x{k}x{n}: {t} threads differ from 1");
+        }
+        let a = Stored::<f64>::new(m, k, Layout::Strided, &mut rng);
+        let b = Stored::<f64>::new(k, n, Layout::RowMajor, &mut rng);
+        let one = run(&a, &b, 1);
+        let three = run(&a, &b, 3);
+        assert!(
+            one.iter()
+                .zip(&three)
+                .all(|(x, y)| x.to_bits() == y.to_bits()),
+            "f64 {m}x{k}x{n}"
+        );
+    }
+}
+
+struct SendPtr(*mut f32);
+// SAFETY: the epilogue calls write disjoint blocks.
+unsafe impl Sync for SendPtr {}
+impl SendPtr {
+    fn at(&self, i: usize) -> *mut f32 {
+        self.0.wrapping_add(i)
+    }
+}
+
+#[test]
+fn epilogue_runs_once_per_element_after_the_last_panel() {
+    let mut rng = StdRng::seed_from_u64(5);
+    // K = 300 spans three KC panels; 300 x 1100 spans two NC panels and many MC blocks.
+    let (m, k, n) = (300, 300, 1100);
+    let a = Stored::<f32>::new(m, k, Layout::RowMajor, &mut rng);
+    let b = Stored::<f32>::new(k, n, Layout::RowMajor, &mut rng);
+    let plain = run(&a, &b, 1);
+    for threads in [1, 2] {
+        let mut c = vec![0.0f32; m * n];
+        let counts: Vec<AtomicU32> = (0..m * n).map(|_| AtomicU32::new(0)).collect();
+        let thread_ids = Mutex::new(HashSet::new());
+        let cp = SendPtr(c.as_mut_ptr());
+        let epi = |r0: usize, r1: usize, c0: usize, c1: usize| {
+            thread_ids
+                .lock()
+                .unwrap()
+                .insert(std::thread::current().id());
+            for i in r0..r1 {
+                for j in c0..c1 {
+                    counts[i * n + j].fetch_add(1, Ordering::Relaxed);
+                    // SAFETY: (i, j) is inside C and blocks are disjoint.
+                    unsafe { *cp.at(i * n + j) = *cp.at(i * n + j) * 2.0 + 1.0 };
+                }
+            }
+        };
+        let cm = MatMut {
+            ptr: c.as_mut_ptr(),
+            rows: m,
+            cols: n,
+            ld: n,
+        };
+        // SAFETY: buffers are live and C is separate from A and B.
+        unsafe { gemm(a.mat(), b.mat(), cm, threads, Some(&epi)) }.unwrap();
+        assert!(
+            counts.iter().all(|x| x.load(Ordering::Relaxed) == 1),
+            "{threads} threads"
+        );
+        let want: Vec<f32> = plain.iter().map(|x| x * 2.0 + 1.0).collect();
+        assert_eq!(
+            c, want,
+            "epilogue saw an unfinished block ({threads} threads)"
+        );
+        assert_eq!(
+            thread_ids.lock().unwrap().len(),
+            threads,
+            "work split over {threads} threads"
+        );
+    }
+}
+
+fn batched_case<T: Float>(
+    m: usize,
+    k: usize,
+    n: usize,
+    count: usize,
+    b_transposed: bool,
+    b_shared: bool,
+    seed: u64,
+) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let items_b = if b_shared { 1 } else { count };
+    let av: Vec<Stored<T>> = (0..count)
+        .map(|_| Stored::new(m, k, Layout::RowMajor, &mut rng))
+        .collect();
+    let lb = if b_transposed {
+        Layout::ColMajor
+    } else {
+        Layout::RowMajor
+    };
+    let bv: Vec<Stored<T>> = (0..items_b)
+        .map(|_| Stored::new(k, n, lb, &mut rng))
+        .collect();
+    let abuf: Vec<T> = av.iter().flat_map(|s| s.buf[..m * k].to_vec()).collect();
+    let bbuf: Vec<T> = bv.iter().flat_map(|s| s.buf[..k * n].to_vec()).collect();
+    let mut cbuf = vec![T::from_f64(f64::NAN); count * m * n];
+    let am = MatRef {
+        ptr: abuf.as_ptr(),
+        ..av[0].mat()
+    };
+    let bm = MatRef {
+        ptr: bbuf.as_ptr(),
+        ..bv[0].mat()
+    };
+    let cm = MatMut {
+        ptr: cbuf.as_mut_ptr(),
+        rows: m,
+        cols: n,
+        ld: n,
+    };
+    let batch = Batch {
+        count,
+        a: (m * k) as isize,
+        b: if b_shared { 0 } else { (k * n) as isize },
+        c: (m * n) as isize,
+    };
+    // SAFETY: count items of each operand lie in the buffers built above.
+    unsafe { batched_small(am, bm, cm, batch) }.unwrap();
+    for t in 0..count {
+        let bt = &bv[if b_shared { 0 } else { t }];
+        check(
+            &av[t],
+            bt,
+            &cbuf[t * m * n..(t + 1) * m * n],
+            &format!("batched item {t}"),
+        );
+    }
+}
+
+#[test]
+fn batched_small_against_reference() {
+    batched_case::<f32>(8, 8, 8, 100, false, false, 6);
+    batched_case::<f32>(16, 16, 16, 20, false, false, 7);
+    batched_case::<f32>(3, 5, 7, 30, false, true, 8);
+    batched_case::<f32>(4, 6, 9, 10, true, false, 9);
+    batched_case::<f64>(8, 8, 8, 50, false, false, 10);
+    batched_case::<f64>(16, 16, 16, 5, true, true, 11);
+    batched_case::<f64>(1, 1, 1, 7, false, false, 12);
+    // Too big to unroll: falls back to the packed GEMM per item.
+    batched_case::<f32>(40, 33, 40, 3, false, false, 13);
+}
