@@ -418,6 +418,36 @@ fn shape_errors() {
 }
 
 #[test]
+fn single_row_output_with_zero_ld() {
+    let x = [1.0f32, 2.0, 3.0]; // 1×3
+    let w = [1.0f32, 0.0, 2.0, 1.0, 0.5, 3.0]; // 3×2 row-major
+    let mut y = [0.0f32; 2];
+    let a = MatRef {
+        ptr: x.as_ptr(),
+        rows: 1,
+        cols: 3,
+        rs: 0,
+        cs: 1,
+    };
+    let b = MatRef {
+        ptr: w.as_ptr(),
+        rows: 3,
+        cols: 2,
+        rs: 2,
+        cs: 1,
+    };
+    let out = MatMut {
+        ptr: y.as_mut_ptr(),
+        rows: 1,
+        cols: 2,
+        ld: 0,
+    };
+    // SAFETY: all views inside their arrays; with one row, ld is never used to address.
+    unsafe { lib_gemm_f32(a, b, out, 2, None) }.unwrap();
+    assert_eq!(y, [1.0 + 4.0 + 1.5, 0.0 + 2.0 + 9.0]);
+}
+
+#[test]
 fn throughput_is_measured_once_and_plausible() {
     let t: &Throughput = measured();
     for (name, v) in [
