@@ -21,7 +21,9 @@ fn copy_bandwidth(c: &mut Criterion) {
     let mut dst = vec![0.0f32; n];
     let mut g = c.benchmark_group("copy");
     g.throughput(Throughput::Bytes((8 * n) as u64));
-    g.bench_function("memcpy 1e7 f32", |b| b.iter(|| dst.copy_from_slice(black_box(&src))));
+    g.bench_function("memcpy 1e7 f32", |b| {
+        b.iter(|| dst.copy_from_slice(black_box(&src)))
+    });
     g.finish();
 }
 
@@ -44,19 +46,26 @@ fn chain(c: &mut Criterion) {
     for n in [1_000usize, 100_000, 10_000_000] {
         let w = workloads::chain(n);
         run_modes(c, &w);
-        let v: Vec<Vec<f32>> = w.inputs().iter().map(|a| a.to_vec::<f32>().expect("f32")).collect();
+        let v: Vec<Vec<f32>> = w
+            .inputs()
+            .iter()
+            .map(|a| a.to_vec::<f32>().expect("f32"))
+            .collect();
         let (a, b2, cc) = (&v[0], &v[1], &v[2]);
         let mut g = c.benchmark_group(w.name);
         g.throughput(Throughput::Bytes(w.bytes as u64));
         let mut out = vec![0.0f32; n];
-        g.bench_function(BenchmarkId::new("hand loop (reused output)", &w.size), |bch| {
-            bch.iter(|| {
-                for i in 0..n {
-                    out[i] = ((a[i] * b2[i] + cc[i]) * a[i] - b2[i]) / (cc[i] + 1.0);
-                }
-                black_box(&out);
-            })
-        });
+        g.bench_function(
+            BenchmarkId::new("hand loop (reused output)", &w.size),
+            |bch| {
+                bch.iter(|| {
+                    for i in 0..n {
+                        out[i] = ((a[i] * b2[i] + cc[i]) * a[i] - b2[i]) / (cc[i] + 1.0);
+                    }
+                    black_box(&out);
+                })
+            },
+        );
         let (na, nb, nc) = (
             ndarray::Array1::from(a.clone()),
             ndarray::Array1::from(b2.clone()),

@@ -3,11 +3,12 @@
 pub mod buffer;
 pub mod cache;
 pub mod exec;
+pub mod gemm_lib;
 pub mod mat;
+pub mod matmul;
 pub mod matmul_dispatch;
 pub mod ops;
 pub mod pool;
-pub mod matmul;
 
 pub use buffer::{Buffer, live_bytes};
 pub use cache::{JitStats, jit_stats};
