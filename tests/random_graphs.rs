@@ -409,3 +409,41 @@ fn known_bug_argmin_of_extent_one_axis_then_squeeze() {
     let m = lazynp::array([[8i32]]);
     modes_agree(|| m.argmin(0).squeeze(0)); // 0
 }
+
+#[test]
+fn checker_is_not_vacuous() {
+    // Exact comparison is bitwise (any NaN equals any NaN); bounded comparison uses 4x the bound.
+    assert!(close(f64::NAN, -f64::NAN, None, DType::F64));
+    assert!(!close(0.0, -0.0, None, DType::F64));
+    assert!(!close(1.0, 1.0 + 1e-15, None, DType::F64));
+    assert!(close(1.0, 1.0 + 1e-9, Some(1e-9), DType::F64));
+    assert!(!close(1.0, 1.0 + 1e-9, Some(1e-12), DType::F64));
+    assert!(!close(f64::NAN, 1.0, Some(1e-3), DType::F64));
+    // Over real programs, most inexact elements get a finite bound (are really checked).
+    let (mut exact, mut bounded, mut skipped) = (0usize, 0usize, 0usize);
+    for seed in 0..300 {
+        let p = generate(seed);
+        let Ok((outs, bounds)) = replay(&p, &EvalOptions::interpreter(), true) else {
+            continue;
+        };
+        for (o, b) in outs.iter().zip(&bounds) {
+            match b {
+                None => exact += o.shape.iter().product::<usize>(),
+                Some(b) => {
+                    let ok = b.iter().filter(|e| e.is_finite()).count();
+                    bounded += ok;
+                    skipped += b.len() - ok;
+                }
+            }
+        }
+    }
+    eprintln!("elements: {exact} exact, {bounded} bounded, {skipped} unbounded");
+    assert!(
+        exact > 1000 && bounded > 1000,
+        "{exact} exact, {bounded} bounded"
+    );
+    assert!(
+        skipped * 4 < bounded,
+        "{skipped} unbounded vs {bounded} bounded"
+    );
+}

@@ -12,6 +12,8 @@
 //!   Mean divides that by n (plus one rounding). For var = mean((x-m)²) an error δ in m changes
 //!   Σ(x-m)² by only nδ² (Σ(x-m) = 0), and each d = x - m carries E = e_x + e_m + 2u(|x|+|m|),
 //!   so e_var = mean(2|d|E + E²) + (n+3)·u·var; std = sqrt(var) has error ≤ min(e/√var, √e).
+//!   Products have no cancellation: n·u·|z|, unless some order may over- or underflow (then
+//!   0, inf and NaN = 0·inf are all legitimate and the element is not compared).
 //!   Matmul with inner length k: k·u·(|A|@|B|) (the same dot-product bound).
 //! - Once a value is inexact, later ops carry a running bound (a f64 array computed by the
 //!   interpreter from the oracle's values): add/sub add the bounds, mul uses |x|e_y + |y|e_x +
@@ -220,7 +222,26 @@ fn reduce_bound(
     let to_out = |a: Array| r(a.try_reshape(z.shape().to_vec()));
     Ok(match op {
         Red::Sum => sum(&ex0, keep)? + sum(&abs(x), keep)? * (n * u) + (n + 1.0) * eta,
-        Red::Prod => &abs(z) * (2.0 * n * u) + (n + 1.0) * eta,
+        Red::Prod => {
+            // Without over/underflow a product has error ≤ n·u·|z| in any order. If some order
+            // may leave the normal range (partial products lie within [e^lo, e^hi]), results
+            // legitimately differ (0, inf or NaN = 0·inf): unbounded.
+            let (emin, emax) = if z.dtype() == DType::F32 {
+                (-126.0, 128.0)
+            } else {
+                (-1022.0, 1024.0)
+            };
+            let lg = np::where_(&abs(x).equal(0.0), 0.0, abs(x).log());
+            let hi = sum(&np::maximum(&lg, 0.0), keep)?;
+            let lo = sum(&np::minimum(&lg, 0.0), keep)?;
+            let ln2 = std::f64::consts::LN_2;
+            let safe = hi.lt((emax - 1.0) * ln2) & lo.gt((emin + 1.0) * ln2);
+            np::where_(
+                &safe,
+                &abs(z) * (2.0 * n * u) + (n + 1.0) * eta,
+                f64::INFINITY,
+            )
+        }
         Red::Max | Red::Min => r(ex0.try_reduce(ReduceOp::Max, ax(), keep))?,
         Red::Mean => (sum(&ex0, keep)? + sum(&abs(x), keep)? * (n * u)) / n + rnd(z) + eta,
         Red::Var | Red::Std => {
