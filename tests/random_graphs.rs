@@ -13,14 +13,17 @@
 
 #[path = "common/random_graphs/bounds.rs"]
 mod bounds;
+#[path = "common/random_graphs/describe.rs"]
+mod describe;
 #[path = "common/random_graphs/gen.rs"]
 mod generator;
 #[path = "common/random_graphs/program.rs"]
 mod program;
 
+use describe::describe;
 use generator::{Program, generate, minimize};
 use lazynp::{Array, DType, EvalOptions};
-use program::{Step, apply, describe};
+use program::{Step, apply};
 
 /// Element values in a comparable form.
 #[derive(Clone, Debug, PartialEq)]
