@@ -288,15 +288,11 @@ fn check_seed(seed: u64) -> Result<(), String> {
     ))
 }
 
-/// Panic sites of JIT bugs found by this tester and reported to the lead (each has an
-/// `#[ignore]`d regression test below). Programs failing there are counted, not failed, so CI
-/// stays green; delete an entry once its bug is fixed.
-const KNOWN_BUGS: [&str; 4] = [
-    "src/passes/fuse.rs:584:", // known_bug_reduce_all_then_elementwise_then_broadcast
-    "src/codegen/body.rs:143:", // known_bug_reduce_over_no_axes_feeding_where
-    "src/passes/fuse.rs:256:", // known_bug_argmin_of_extent_one_axis_then_squeeze
-    "src/passes/fuse.rs:631:", // the same program as :256 before minimisation (seed 1021)
-];
+/// Panic sites of known, unfixed JIT bugs (each with a regression test below). Programs failing
+/// there are counted, not failed; delete an entry once its bug is fixed. Empty: the three bugs
+/// this tester found (0-d maps, values shared across reduction sections, extra outputs that
+/// hold a second reduction) are fixed and their regression tests run.
+const KNOWN_BUGS: [&str; 0] = [];
 
 fn run_seeds(seeds: std::ops::Range<u64>) {
     let mut known = 0;
@@ -375,8 +371,7 @@ fn soak() {
     );
 }
 
-// Minimised regressions. Each came from a random program (seed in the comment); they are
-// `#[ignore]`d because the bugs are in the fusion pass / codegen (the lead's), not in this file.
+// Minimised regressions. Each came from a random program (seed in the comment).
 
 fn modes_agree(f: impl Fn() -> Array) {
     let want = read(
@@ -393,8 +388,7 @@ fn modes_agree(f: impl Fn() -> Array) {
 /// Seeds 2, 26, 323, ...: a full reduction (0-d), an elementwise op on it, then broadcast
 /// against a 1-D array. Fused panics at src/passes/fuse.rs:584 (index out of bounds).
 #[test]
-#[ignore = "JIT bug: fuse.rs:584 index out of bounds"]
-fn known_bug_reduce_all_then_elementwise_then_broadcast() {
+fn regression_reduce_all_then_elementwise_then_broadcast() {
     let a = lazynp::array([1.0f64, 2.0, 4.0]);
     let b = lazynp::array([1.0f64, 2.0, 5.0]);
     modes_agree(|| (a.sum(..) + 1.0) * &b); // [8, 16, 40]
@@ -403,8 +397,7 @@ fn known_bug_reduce_all_then_elementwise_then_broadcast() {
 /// Seeds 244, 407, ...: a reduction over an empty axis list (`axis=()`) consumed by `where`.
 /// Fused panics at src/codegen/body.rs:143 ("operand emitted before use").
 #[test]
-#[ignore = "JIT bug: body.rs:143 operand emitted before use"]
-fn known_bug_reduce_over_no_axes_feeding_where() {
+fn regression_reduce_over_no_axes_feeding_where() {
     let x = lazynp::scalar(0.5f32);
     modes_agree(|| lazynp::where_(&x, x.sum(Vec::<isize>::new()), 2.0)); // 0.5
 }
@@ -412,8 +405,7 @@ fn known_bug_reduce_over_no_axes_feeding_where() {
 /// Seed 1021: argmin over an axis of extent 1, then squeeze to 0-d. Fused panics at
 /// src/passes/fuse.rs:256 (index out of bounds).
 #[test]
-#[ignore = "JIT bug: fuse.rs:256 index out of bounds"]
-fn known_bug_argmin_of_extent_one_axis_then_squeeze() {
+fn regression_argmin_of_extent_one_axis_then_squeeze() {
     let m = lazynp::array([[8i32]]);
     modes_agree(|| m.argmin(0).squeeze(0)); // 0
 }

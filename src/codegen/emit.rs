@@ -268,37 +268,57 @@ impl Emitter<'_, '_> {
     }
 
     /// Emits ops `range` of the body at pointers `ptrs`, filling `vals`.
+    ///
+    /// An op may use a value first computed in another section (the reduction's body and its
+    /// epilogue share loads and constants that do not vary along reduced dims): such operands
+    /// are emitted again here, since values do not cross loop boundaries.
     fn body_ops(
         &mut self,
         ops: std::ops::Range<usize>,
         ptrs: &[Value],
         vals: &mut [Option<Value>],
     ) {
+        let needed: Vec<usize> = ops
+            .clone()
+            .flat_map(|i| crate::passes::fuse::operands(&self.k.ops[i]))
+            .filter(|&k| k < ops.start)
+            .collect();
+        self.ensure(&needed, ptrs, vals);
         for i in ops {
-            let v = match &self.k.ops[i] {
-                KOp::Load { arg } => {
-                    let splat = self.k.args[*arg].strides.get(self.vdim) == Some(&0);
-                    self.load(self.k.args[*arg].dtype, ptrs[*arg], splat)
-                }
-                KOp::ReduceResult => continue,
-                op => {
-                    // Constants shared with another section (e.g. the reduction's body and its
-                    // epilogue) are re-materialised where missing.
-                    for k in crate::passes::fuse::operands(op) {
-                        if vals[k].is_none()
-                            && let KOp::Const(c) = self.k.ops[k]
-                        {
-                            vals[k] = Some(self.constant(c, self.k.types[k]));
-                        }
-                    }
-                    self.emit_op(i, vals)
-                }
-            };
-            vals[i] = Some(v);
+            self.emit_at(i, ptrs, vals);
         }
     }
 
-    fn stores(&mut self, ptrs: &[Value], vals: &[Option<Value>]) {
+    /// Emits (in index order) every op in `needed` that has no value yet, with its operands.
+    fn ensure(&mut self, needed: &[usize], ptrs: &[Value], vals: &mut [Option<Value>]) {
+        let mut missing = vec![false; self.k.ops.len()];
+        let mut stack = needed.to_vec();
+        while let Some(k) = stack.pop() {
+            if vals[k].is_none() && !missing[k] && self.k.ops[k] != KOp::ReduceResult {
+                missing[k] = true;
+                stack.extend(crate::passes::fuse::operands(&self.k.ops[k]));
+            }
+        }
+        for i in (0..self.k.ops.len()).filter(|&i| missing[i]) {
+            self.emit_at(i, ptrs, vals);
+        }
+    }
+
+    fn emit_at(&mut self, i: usize, ptrs: &[Value], vals: &mut [Option<Value>]) {
+        let v = match &self.k.ops[i] {
+            KOp::Load { arg } => {
+                let splat = self.k.args[*arg].strides.get(self.vdim) == Some(&0);
+                self.load(self.k.args[*arg].dtype, ptrs[*arg], splat)
+            }
+            KOp::ReduceResult => return,
+            _ => self.emit_op(i, vals),
+        };
+        vals[i] = Some(v);
+    }
+
+    fn stores(&mut self, ptrs: &[Value], vals: &mut [Option<Value>]) {
+        let needed: Vec<usize> = self.k.stores.iter().map(|&(op, _)| op).collect();
+        self.ensure(&needed, ptrs, vals);
         for &(op, arg) in &self.k.stores {
             let v = vals[op].expect("stored value emitted");
             self.store(v, ptrs[arg]);
@@ -312,7 +332,7 @@ impl Emitter<'_, '_> {
             let mut vals = vec![None; n];
             self.lanes = 1;
             self.body_ops(0..n, &f.bases, &mut vals);
-            self.stores(&f.bases, &vals);
+            self.stores(&f.bases, &mut vals);
             return;
         }
         let outer: Vec<(usize, bool)> = (0..nd - 1).map(|d| (d, true)).collect();
@@ -320,7 +340,7 @@ impl Emitter<'_, '_> {
             e.innermost(f, nd - 1, true, ptrs, lanes, &mut |e, at, _| {
                 let mut vals = vec![None; n];
                 e.body_ops(0..n, at, &mut vals);
-                e.stores(at, &vals);
+                e.stores(at, &mut vals);
             });
         });
     }
@@ -521,7 +541,7 @@ impl Emitter<'_, '_> {
                 e.b.use_var(acc)
             });
             e.body_ops(result + 1..n, optrs, &mut vals);
-            e.stores(optrs, &vals);
+            e.stores(optrs, &mut vals);
         });
     }
 
@@ -710,7 +730,7 @@ impl Emitter<'_, '_> {
                 let mut vals = vec![None; n];
                 vals[result] = Some(e.load_mut(dt, at[scratch]));
                 e.body_ops(result + 1..n, at, &mut vals);
-                e.stores(at, &vals);
+                e.stores(at, &mut vals);
             });
         });
     }

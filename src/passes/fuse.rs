@@ -133,14 +133,12 @@ pub fn plan(g: &Graph, fused: bool) -> Plan {
                     canon: cse.canon,
                 };
             }
-            Err((node, Reason::Stored)) => no_extra[node] = true,
-            Err((node, why)) => {
-                debug_assert!(
-                    reasons[node].is_none(),
-                    "node {node} lowered twice as a boundary"
-                );
-                reasons[node] = Some(why);
+            // A stored node that cannot be an extra output becomes a kernel of its own.
+            Err((node, _)) if reasons[node].is_some() => {
+                debug_assert!(!no_extra[node], "node {node} demoted twice");
+                no_extra[node] = true;
             }
+            Err((node, why)) => reasons[node] = Some(why),
         }
     }
     unreachable!("fusion did not converge: every round stores one more node")
@@ -285,6 +283,8 @@ fn lower_all(
 struct Map {
     coef: Vec<Vec<isize>>,
     off: Vec<isize>,
+    /// Number of loop dims (columns of `coef`; kept explicitly for 0-d nodes with no rows).
+    loops: usize,
 }
 
 impl Map {
@@ -304,7 +304,7 @@ impl Map {
 
     /// `A·self + b` for a map (A, b) from this node's index to another's.
     fn then(&self, a: &[Vec<isize>], b: &[isize]) -> Map {
-        let loops = self.coef.first().map_or(0, |r| r.len());
+        let loops = self.loops;
         let coef = a
             .iter()
             .map(|row| {
@@ -318,7 +318,7 @@ impl Map {
             .zip(b)
             .map(|(row, bd)| bd + row.iter().zip(&self.off).map(|(x, o)| x * o).sum::<isize>())
             .collect();
-        Map { coef, off }
+        Map { coef, off, loops }
     }
 }
 
@@ -458,6 +458,7 @@ impl<'a> Lowering<'a> {
                 .map(|d| (0..nl).map(|l| isize::from(l == d)).collect())
                 .collect(),
             off: vec![0; rshape.len()],
+            loops: nl,
         };
         self.identity = Some(identity.clone());
         let value = self.lower(self.root, identity.clone())?;
@@ -661,7 +662,14 @@ impl<'a> Lowering<'a> {
                         .collect();
                 }
                 debug_assert_eq!(coef.len(), input_nd);
-                vec![(ins[0], Map { coef, off })]
+                vec![(
+                    ins[0],
+                    Map {
+                        coef,
+                        off,
+                        loops: m.loops,
+                    },
+                )]
             }
             Op::Concat { .. } | Op::Take { .. } | Op::Matmul => {
                 unreachable!("runtime ops are boundaries")
