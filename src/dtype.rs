@@ -353,7 +353,10 @@ impl Scalar {
             DType::I16 => Scalar::Int(self.int_bits(32) as i16 as i64),
             DType::I8 => Scalar::Int(self.int_bits(32) as i8 as i64),
             DType::U64 => Scalar::UInt(self.as_u64()),
-            DType::U32 => Scalar::UInt(self.int_bits(64) as u32 as u64),
+            DType::U32 => Scalar::UInt(match self {
+                Scalar::Float(f) => float_to_u32(f) as u64,
+                other => other.as_i64() as u32 as u64,
+            }),
             DType::U16 => Scalar::UInt(self.int_bits(32) as u16 as u64),
             DType::U8 => Scalar::UInt(self.int_bits(32) as u8 as u64),
         }
@@ -402,6 +405,16 @@ pub(crate) fn float_to_u64(f: f64) -> u64 {
         (f - TWO63) as u64 ^ (1u64 << 63)
     } else {
         float_to_i64(f) as u64
+    }
+}
+
+/// NumPy's float -> uint32 on x86, the 32-bit analogue of [`float_to_u64`]: NaN and values
+/// below -2^31 give 2^31; +inf and values >= 2^32 give 0.
+pub(crate) fn float_to_u32(f: f64) -> u32 {
+    if f >= 2147483648.0 {
+        float_to_i32(f - 2147483648.0) as u32 ^ (1u32 << 31)
+    } else {
+        float_to_i32(f) as u32
     }
 }
 
@@ -535,6 +548,41 @@ mod tests {
         assert_eq!(Scalar::Float(-1.7).cast(DType::I32), Scalar::Int(-1));
         assert_eq!(Scalar::Int(300).cast(DType::U8), Scalar::UInt(44));
         assert_eq!(Scalar::Int(-1).cast(DType::U16), Scalar::UInt(65535));
+        // Float -> uint32/uint64 as NumPy 2.4 does on x86-64 (golden tests).
+        let u32s: Vec<Scalar> = [
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            1e10,
+            -3e9,
+            -1.5,
+            3e9,
+        ]
+        .iter()
+        .map(|&f| Scalar::Float(f).cast(DType::U32))
+        .collect();
+        let want = [
+            1 << 31,
+            0,
+            1 << 31,
+            0,
+            1 << 31,
+            u32::MAX as u64,
+            3_000_000_000,
+        ];
+        assert_eq!(u32s, want.map(Scalar::UInt));
+        let u64s: Vec<Scalar> = [
+            f64::NAN,
+            f64::INFINITY,
+            1e300,
+            18446744073709551616.0,
+            9.3e18,
+        ]
+        .iter()
+        .map(|&f| Scalar::Float(f).cast(DType::U64))
+        .collect();
+        let want = [1 << 63, 0, 0, 0, 9_300_000_000_000_000_000];
+        assert_eq!(u64s, want.map(Scalar::UInt));
         assert_eq!(
             Scalar::Float(0.1).cast(DType::F32),
             Scalar::Float(0.1f32 as f64)

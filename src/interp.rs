@@ -185,15 +185,17 @@ macro_rules! impl_float {
                     BinaryOp::FloorDiv => float_floor_div(a as f64, b as f64) as $t,
                     BinaryOp::Mod => float_mod(a as f64, b as f64) as $t,
                     BinaryOp::Pow => a.powf(b),
+                    // NumPy returns the second operand when the two compare equal
+                    // (maximum(-0.0, 0.0) is 0.0, maximum(0.0, -0.0) is -0.0).
                     BinaryOp::Maximum => {
-                        if a >= b || a.is_nan() {
+                        if a > b || a.is_nan() {
                             a
                         } else {
                             b
                         }
                     }
                     BinaryOp::Minimum => {
-                        if a <= b || a.is_nan() {
+                        if a < b || a.is_nan() {
                             a
                         } else {
                             b

@@ -25,7 +25,7 @@ pub mod passes;
 pub mod runtime;
 pub mod shape;
 
-pub use array::io::{load, load_npz, savez};
+pub use array::io::{load, load_npz, savez, savez_compressed};
 pub use array::linalg::matmul;
 
 /// `np.linalg`: matrix inverse.
