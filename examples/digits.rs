@@ -3,12 +3,13 @@
 //! with hand-written gradients and SGD.
 //!
 //! ```text
-//! cargo run --release --example digits [-- --epochs N] [--quick]
+//! cargo run --release --example digits [-- --epochs N] [--quick] [--threads N]
 //! ```
 //!
 //! Each model is trained twice from the same seed: with the default fused JIT and with
 //! `EvalOptions::eager()` (one kernel per op, every intermediate stored, as NumPy does), and
-//! the wall time per epoch of both is printed. `--quick` trains 3 epochs on 600 samples.
+//! the wall time per epoch of both is printed. `--quick` trains 3 epochs on 600 samples;
+//! `--threads N` sets the evaluation threads (default: all cores).
 
 use lazynp::{EvalOptions, Result};
 use std::path::PathBuf;
@@ -22,12 +23,14 @@ use train::{Config, Model, Report};
 struct Args {
     epochs: usize,
     limit: Option<usize>,
+    threads: Option<usize>,
 }
 
 fn parse_args() -> std::result::Result<Args, String> {
     let mut args = Args {
         epochs: 20,
         limit: None,
+        threads: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -40,9 +43,13 @@ fn parse_args() -> std::result::Result<Args, String> {
                 let v = it.next().ok_or("--epochs needs a value")?;
                 args.epochs = v.parse().map_err(|e| format!("--epochs {v}: {e}"))?;
             }
+            "--threads" => {
+                let v = it.next().ok_or("--threads needs a value")?;
+                args.threads = Some(v.parse().map_err(|e| format!("--threads {v}: {e}"))?);
+            }
             other => {
                 return Err(format!(
-                    "unknown argument {other} (use --epochs N, --quick)"
+                    "unknown argument {other} (use --epochs N, --quick, --threads N)"
                 ));
             }
         }
@@ -63,7 +70,11 @@ fn steady_ms(r: &Report) -> f64 {
     t.get(t.len() / 2).copied().unwrap_or(f64::NAN)
 }
 
-fn run(model: &Model, data: &train::Data, cfg: &Config) -> Result<()> {
+fn run(model: &Model, data: &train::Data, cfg: &Config, threads: Option<usize>) -> Result<()> {
+    let with_threads = |o: EvalOptions| match threads {
+        Some(n) => o.threads(n),
+        None => o,
+    };
     println!(
         "\n== {} ({} epochs, batch {}, lr {}) ==",
         model.name(),
@@ -71,13 +82,25 @@ fn run(model: &Model, data: &train::Data, cfg: &Config) -> Result<()> {
         cfg.batch_size,
         cfg.lr
     );
-    let fused = train::train(model.clone(), data, cfg, &EvalOptions::fused(), |_| {})?;
+    let fused = train::train(
+        model.clone(),
+        data,
+        cfg,
+        &with_threads(EvalOptions::fused()),
+        |_| {},
+    )?;
     for (e, l) in fused.losses.iter().enumerate() {
         println!("epoch {:3}  loss {l:.4}", e + 1);
     }
     println!("held-out accuracy: {:.2}%", fused.test_accuracy * 100.0);
 
-    let eager = train::train(model.clone(), data, cfg, &EvalOptions::eager(), |_| {})?;
+    let eager = train::train(
+        model.clone(),
+        data,
+        cfg,
+        &with_threads(EvalOptions::eager()),
+        |_| {},
+    )?;
     let first = |r: &Report| r.epoch_times.first().map_or(0.0, |&d| ms(d));
     println!(
         "time per epoch: fused {:.1} ms, eager {:.1} ms (first epoch, with compilation: fused {:.1} ms, eager {:.1} ms)",
@@ -118,7 +141,12 @@ fn main() -> Result<()> {
         lr: 0.1,
         seed: 0,
     };
-    run(&Model::softmax(features), &data, &base)?;
-    run(&Model::mlp(features, 64, base.seed), &data, &base)?;
+    run(&Model::softmax(features), &data, &base, args.threads)?;
+    run(
+        &Model::mlp(features, 64, base.seed),
+        &data,
+        &base,
+        args.threads,
+    )?;
     Ok(())
 }
