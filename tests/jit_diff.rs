@@ -64,7 +64,9 @@ fn elementwise_float_chains() {
             check(
                 &format!("transc {n} {dt}"),
                 || a.tanh() * (-(&a * &a)).exp() + a.abs().log1p(),
-                0.0,
+                // The JIT's polynomials are within 4 ulp of correctly rounded (math_tests.rs);
+                // the interpreter uses libm. Relative 2e-6 covers a few ulp of f32 per term.
+                2e-6,
             );
             check(
                 &format!("cmp/where {n} {dt}"),
@@ -91,7 +93,7 @@ fn elementwise_float_chains() {
                 || a.floor_div(&b) + &a % &b,
                 0.0,
             );
-            check(&format!("pow {n} {dt}"), || c.pow(&b) + a.powf(2.0), 0.0);
+            check(&format!("pow {n} {dt}"), || c.pow(&b) + a.powf(2.0), 2e-6);
         }
     }
 }

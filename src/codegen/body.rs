@@ -405,6 +405,9 @@ impl Emitter<'_, '_> {
             | BinaryOp::Gt
             | BinaryOp::Ge => self.b.ins().fcmp(cmp(op), a, b),
             BinaryOp::FloorDiv | BinaryOp::Mod | BinaryOp::Pow => {
+                if op == BinaryOp::Pow && super::jit::has_fma() {
+                    return super::math::emit_pow(self.b, a, b);
+                }
                 let base = match op {
                     BinaryOp::FloorDiv => "lazynp_floor_div",
                     BinaryOp::Mod => "lazynp_mod",
@@ -424,20 +427,63 @@ impl Emitter<'_, '_> {
         }
     }
 
-    /// A transcendental function (scalar mode: a call of the matching Rust helper).
+    /// A transcendental function: the vectorised polynomial of `math.rs` (scalars use the same
+    /// code, so a value never depends on whether it fell in a SIMD step or the tail), or the
+    /// Rust helper where the host lacks FMA.
     fn math(&mut self, op: UnaryOp, x: Value, dt: DType) -> Value {
-        let base = match op {
-            UnaryOp::Exp => "exp",
-            UnaryOp::Log => "log",
-            UnaryOp::Log1p => "log1p",
-            UnaryOp::Expm1 => "expm1",
-            UnaryOp::Tanh => "tanh",
-            UnaryOp::Sin => "sin",
-            _ => "cos",
+        use super::math::MathFn;
+        let f = match op {
+            UnaryOp::Exp => MathFn::Exp,
+            UnaryOp::Log => MathFn::Log,
+            UnaryOp::Log1p => MathFn::Log1p,
+            UnaryOp::Expm1 => MathFn::Expm1,
+            UnaryOp::Tanh => MathFn::Tanh,
+            UnaryOp::Sin => MathFn::Sin,
+            _ => MathFn::Cos,
         };
-        let suffix = if dt == DType::F32 { "f32" } else { "f64" };
-        let ty = scalar_ty(dt);
-        self.call(&format!("lazynp_{base}_{suffix}"), &[x], ty)
+        let base = format!("{f:?}").to_lowercase();
+        let helper = format!(
+            "lazynp_{base}_{}",
+            if dt == DType::F32 { "f32" } else { "f64" }
+        );
+        if !super::jit::has_fma() {
+            return self.call(&helper, &[x], scalar_ty(dt));
+        }
+        let v = super::math::emit_math(self.b, f, x);
+        if !matches!(f, MathFn::Sin | MathFn::Cos) {
+            return v;
+        }
+        // The polynomial's range reduction is exact only for |x| <= SINCOS_BOUND; larger
+        // arguments (rare) take a cold path through libm, lane by lane.
+        let ax = self.b.ins().fabs(x);
+        let bound = self.fconst(dt, super::math::SINCOS_BOUND);
+        let big = self.b.ins().fcmp(FloatCC::GreaterThan, ax, bound);
+        let any = if self.lanes > 1 {
+            self.b.ins().vany_true(big)
+        } else {
+            big
+        };
+        let ty = self.b.func.dfg.value_type(v);
+        let slow = self.b.create_block();
+        let join = self.b.create_block();
+        let result = self.b.append_block_param(join, ty);
+        self.b.ins().brif(any, slow, &[], join, &[v.into()]);
+        self.b.set_cold_block(slow);
+        self.b.switch_to_block(slow);
+        let fixed = if self.lanes > 1 {
+            let mut acc = v;
+            for l in 0..self.lanes as u8 {
+                let xl = self.b.ins().extractlane(x, l);
+                let r = self.call(&helper, &[xl], scalar_ty(dt));
+                acc = self.b.ins().insertlane(acc, r, l);
+            }
+            self.select(big, acc, v)
+        } else {
+            self.call(&helper, &[x], scalar_ty(dt))
+        };
+        self.b.ins().jump(join, &[fixed.into()]);
+        self.b.switch_to_block(join);
+        result
     }
 
     /// Conversion with `astype` semantics.

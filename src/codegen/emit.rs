@@ -86,7 +86,7 @@ fn vector_unary(u: UnaryOp, dt: DType) -> bool {
         | UnaryOp::Expm1
         | UnaryOp::Tanh
         | UnaryOp::Sin
-        | UnaryOp::Cos => false,
+        | UnaryOp::Cos => super::jit::has_fma(),
         UnaryOp::Abs => {
             dt.is_float() || dt == DType::I32 || dt.is_unsigned_int() || dt == DType::Bool
         }
@@ -96,7 +96,8 @@ fn vector_unary(u: UnaryOp, dt: DType) -> bool {
 
 fn vector_binary(b: BinaryOp, dt: DType) -> bool {
     match b {
-        BinaryOp::FloorDiv | BinaryOp::Mod | BinaryOp::Pow => false,
+        BinaryOp::FloorDiv | BinaryOp::Mod => false,
+        BinaryOp::Pow => dt.is_float() && super::jit::has_fma(),
         BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
             dt != DType::Bool
         }

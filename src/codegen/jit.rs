@@ -45,6 +45,11 @@ pub fn isa() -> Result<&'static OwnedTargetIsa> {
     .map_err(|e| Error::Compile(e.clone()))
 }
 
+/// True if the host ISA has FMA (the vectorised math functions need it).
+pub fn has_fma() -> bool {
+    isa().is_ok_and(|i| super::math::isa_has_fma(i.as_ref()))
+}
+
 /// A compiled kernel. Dropping it frees its machine code.
 pub struct Compiled {
     /// Entry point.
