@@ -2,6 +2,7 @@
 
 use crate::error::Result;
 use crate::ir::{Graph, NodeRef};
+pub use crate::runtime::matmul_dispatch::MatmulBackend;
 
 /// How to evaluate: the backend and the number of threads.
 ///
@@ -20,6 +21,8 @@ pub struct EvalOptions {
     pub mode: Mode,
     /// Worker threads (`None`: all cores).
     pub threads: Option<usize>,
+    /// The matmul backend for f32/f64 products.
+    pub matmul: MatmulBackend,
 }
 
 /// Evaluation backends.
@@ -45,6 +48,7 @@ impl EvalOptions {
         EvalOptions {
             mode: Mode::Fused,
             threads: None,
+            matmul: MatmulBackend::Auto,
         }
     }
     /// One JIT kernel per op.
@@ -52,6 +56,7 @@ impl EvalOptions {
         EvalOptions {
             mode: Mode::Eager,
             threads: None,
+            matmul: MatmulBackend::Auto,
         }
     }
     /// The reference interpreter.
@@ -59,8 +64,15 @@ impl EvalOptions {
         EvalOptions {
             mode: Mode::Interpreter,
             threads: None,
+            matmul: MatmulBackend::Auto,
         }
     }
+    /// Forces a matmul backend (default [`MatmulBackend::Auto`]: the cost model decides).
+    pub fn matmul_backend(mut self, backend: MatmulBackend) -> Self {
+        self.matmul = backend;
+        self
+    }
+
     /// Sets the number of worker threads (at least 1).
     pub fn threads(mut self, n: usize) -> Self {
         self.threads = Some(n.max(1));
@@ -81,7 +93,7 @@ pub fn evaluate(roots: &[NodeRef], opts: &EvalOptions) -> Result<()> {
             let start = std::time::Instant::now();
             let plan = crate::passes::compile(&g, opts.mode == Mode::Fused);
             let threads = opts.threads.unwrap_or_else(default_threads);
-            let (values, timings) = crate::runtime::exec::run(&g, &plan, threads)?;
+            let (values, timings) = crate::runtime::exec::run(&g, &plan, threads, opts.matmul)?;
             if crate::debug::level() > 0 {
                 crate::debug::report(&g, &plan, &timings, start.elapsed());
             }

@@ -40,7 +40,7 @@ pub use array::{
 };
 pub use dtype::{DType, Element, Kind, Scalar, promote, promote_weak};
 pub use error::{Error, Result};
-pub use eval::{EvalOptions, Mode};
+pub use eval::{EvalOptions, MatmulBackend, Mode};
 pub use ir::{BinaryOp, ReduceOp, UnaryOp};
 pub use runtime::{JitStats, jit_stats, live_bytes};
 pub use shape::Shape;

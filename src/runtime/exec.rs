@@ -41,7 +41,12 @@ pub struct StepTiming {
 }
 
 /// Runs `plan`; returns the value of every node marked `materialize` and per-step timings.
-pub fn run(g: &Graph, plan: &Plan, threads: usize) -> Result<(Values, Vec<StepTiming>)> {
+pub fn run(
+    g: &Graph,
+    plan: &Plan,
+    threads: usize,
+    backend: super::matmul_dispatch::MatmulBackend,
+) -> Result<(Values, Vec<StepTiming>)> {
     let n = g.len();
     let canon = &plan.canon;
     let mut values: Vec<Option<Arc<Buffer>>> = (0..n).map(|i| g.nodes[i].buffer()).collect();
@@ -79,7 +84,7 @@ pub fn run(g: &Graph, plan: &Plan, threads: usize) -> Result<(Values, Vec<StepTi
                     .map(|&k| input_view(g, canon, &values, k))
                     .collect();
                 let n = &g.nodes[node];
-                let out = super::ops::run(&n.op, n.dtype, &n.shape, &ins, threads)?;
+                let out = super::ops::run(&n.op, n.dtype, &n.shape, &ins, threads, backend)?;
                 let bytes = out.nbytes() + ins.iter().map(|(b, _)| b.nbytes()).sum::<usize>();
                 (vec![(node, out)], (bytes, 0, true, 0))
             }

@@ -1,10 +1,101 @@
-//! Matmul dispatch: picks a backend for each product.
+//! Matmul dispatch: one graph node, three backends, a documented cost model.
+//!
+//! | case | backend |
+//! | --- | --- |
+//! | integer and bool dtypes | a plain strided loop (exact, wrapping) |
+//! | f32/f64, many small products (`m·k·n <= 4096`, batch > 1) | the JIT's unpacked batched kernel |
+//! | f32/f64 otherwise, `Auto` | the cheaper of the JIT's tiled kernel and the library GEMM by the model |
+//!
+//! The model predicts seconds per product from rates measured once per process:
+//! `library = flops / rate_lib(size) + overhead` (`gemm_lib::measured`, interpolated between a
+//! small and a medium size), and `jit = flops / (0.65 · fma_peak_128)` — the best Cranelift
+//! micro-kernel reaches ~85% of the 128-bit FMA peak and a whole product ~75% of that (CRANELIFT.md),
+//! so 0.65 of the peak measured on this machine. The JIT's fixed overhead (packing setup) is about
+//! the library's, so overheads cancel. f64 rates are half of f32's for the JIT (two lanes).
 
 use super::Buffer;
+use super::mat::{MatMut, MatRef};
 use crate::dtype::DType;
 use crate::error::Result;
+use crate::interp::for_each_index;
 use crate::shape::View;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+/// Which matmul implementation evaluation uses for f32/f64 products.
+///
+/// ```
+/// use lazynp::{EvalOptions, MatmulBackend};
+/// let a = lazynp::eye(3, lazynp::DType::F32);
+/// for b in [MatmulBackend::Auto, MatmulBackend::Jit, MatmulBackend::Library] {
+///     let y = a.matmul(&a).eval_with(&EvalOptions::fused().matmul_backend(b))?;
+///     assert_eq!(y.to_vec::<f32>()?, vec![1., 0., 0., 0., 1., 0., 0., 0., 1.]);
+/// }
+/// # Ok::<(), lazynp::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum MatmulBackend {
+    /// Choose per product by the cost model (the default).
+    #[default]
+    Auto,
+    /// The JIT's own tiled (or batched small) Cranelift kernels.
+    Jit,
+    /// The library GEMM (the `gemm` crate).
+    Library,
+}
+
+/// Products at most this large (`m·k·n`) are "small": unpacked batched JIT kernels.
+pub const SMALL: usize = 4096;
+
+/// The backend chosen for one product and the model's estimates (seconds per product).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Choice {
+    /// The backend that runs.
+    pub backend: MatmulBackend,
+    /// True for the unpacked batched small-product kernel.
+    pub batched_small: bool,
+    /// Predicted seconds with the JIT kernel.
+    pub jit_seconds: f64,
+    /// Predicted seconds with the library.
+    pub lib_seconds: f64,
+}
+
+fn jit_gflops(dtype: DType) -> f64 {
+    static PEAK: OnceLock<f64> = OnceLock::new();
+    let peak = *PEAK.get_or_init(super::gemm_lib::measure_fma_peak_f32);
+    let f32_rate = 0.65 * peak;
+    if dtype == DType::F64 {
+        f32_rate / 2.0
+    } else {
+        f32_rate
+    }
+}
+
+/// The cost model's choice for `batch` products of `m×k · k×n` (see the module docs).
+pub fn choose(
+    requested: MatmulBackend,
+    dtype: DType,
+    batch: usize,
+    m: usize,
+    k: usize,
+    n: usize,
+) -> Choice {
+    let flops = 2.0 * m as f64 * k as f64 * n as f64;
+    let lib_seconds = super::gemm_lib::measured().gemm_seconds(dtype, m, n, k);
+    let jit_seconds = flops / (jit_gflops(dtype) * 1e9);
+    let small = batch > 1 && m * k * n <= SMALL;
+    let backend = match requested {
+        MatmulBackend::Auto if small => MatmulBackend::Jit,
+        MatmulBackend::Auto if jit_seconds < lib_seconds => MatmulBackend::Jit,
+        MatmulBackend::Auto => MatmulBackend::Library,
+        other => other,
+    };
+    Choice {
+        backend,
+        batched_small: small && backend == MatmulBackend::Jit,
+        jit_seconds,
+        lib_seconds,
+    }
+}
 
 /// Computes a batched product `(…, m, k) @ (…, k, n)` into a new C-ordered buffer.
 pub fn matmul(
@@ -12,7 +103,130 @@ pub fn matmul(
     shape: &[usize],
     a: &(Arc<Buffer>, View),
     b: &(Arc<Buffer>, View),
-    _threads: usize,
+    threads: usize,
+    requested: MatmulBackend,
 ) -> Result<Buffer> {
-    Ok(super::ops::matmul_generic(dtype, shape, a, b))
+    if !dtype.is_float() {
+        return Ok(super::ops::matmul_generic(dtype, shape, a, b));
+    }
+    let nd = shape.len();
+    let (m, n) = (shape[nd - 2], shape[nd - 1]);
+    let k = a.1.shape[nd - 1];
+    let batch_dims = &shape[..nd - 2];
+    let batch: usize = batch_dims.iter().product();
+    let mut out = Buffer::for_output(dtype, shape.iter().product());
+    if out.is_empty() {
+        return Ok(out);
+    }
+    let choice = choose(requested, dtype, batch, m, k, n);
+    let (pa, pb, pc) = (a.0.as_ptr(), b.0.as_ptr(), out.as_mut_ptr());
+    let mut offsets: Vec<(isize, isize, isize)> = Vec::with_capacity(batch);
+    let mut idx_c = 0isize;
+    let mut push = |bi: &[usize]| {
+        let off = |v: &View| {
+            v.offset
+                + bi.iter()
+                    .zip(&v.strides)
+                    .map(|(&i, &s)| i as isize * s)
+                    .sum::<isize>()
+        };
+        offsets.push((off(&a.1), off(&b.1), idx_c));
+        idx_c += (m * n) as isize;
+    };
+    if batch_dims.is_empty() {
+        push(&[]);
+    } else {
+        for_each_index(batch_dims, &mut push);
+    }
+    let (ars, acs) = (a.1.strides[nd - 2], a.1.strides[nd - 1]);
+    let (brs, bcs) = (b.1.strides[nd - 2], b.1.strides[nd - 1]);
+    macro_rules! run {
+        ($t:ty, $jit:path, $lib:path, $small:path) => {{
+            let mat = |p: *const u8, off: isize, rows, cols, rs, cs| MatRef::<$t> {
+                // SAFETY: `off` is an element index inside the buffer (from its view).
+                ptr: unsafe { (p as *const $t).offset(off) },
+                rows,
+                cols,
+                rs,
+                cs,
+            };
+            let cmat = |off: isize| MatMut::<$t> {
+                // SAFETY: `off` indexes the start of one m×n block of `out`.
+                ptr: unsafe { (pc as *mut $t).offset(off) },
+                rows: m,
+                cols: n,
+                ld: n,
+            };
+            if choice.batched_small && batch_uniform(&offsets) {
+                let (oa, ob, _) = offsets[0];
+                let sa = if offsets.len() > 1 {
+                    offsets[1].0 - oa
+                } else {
+                    0
+                };
+                let sb = if offsets.len() > 1 {
+                    offsets[1].1 - ob
+                } else {
+                    0
+                };
+                let bt = super::matmul::Batch {
+                    count: batch,
+                    a: sa,
+                    b: sb,
+                    c: (m * n) as isize,
+                };
+                // SAFETY: every item's A, B (at uniform batch strides, checked) and C block lie
+                // inside their buffers; C does not alias A or B (fresh buffer).
+                unsafe {
+                    $small(
+                        mat(pa, oa, m, k, ars, acs),
+                        mat(pb, ob, k, n, brs, bcs),
+                        cmat(0),
+                        bt,
+                    )?
+                };
+            } else {
+                for &(oa, ob, oc) in &offsets {
+                    let (am, bm, cm) = (
+                        mat(pa, oa, m, k, ars, acs),
+                        mat(pb, ob, k, n, brs, bcs),
+                        cmat(oc),
+                    );
+                    // SAFETY: as above; each call writes its own C block.
+                    unsafe {
+                        match choice.backend {
+                            MatmulBackend::Library => $lib(am, bm, cm, threads, None)?,
+                            _ => $jit(am, bm, cm, threads, None)?,
+                        }
+                    }
+                }
+            }
+        }};
+    }
+    match dtype {
+        DType::F32 => run!(
+            f32,
+            super::matmul::gemm_f32,
+            super::gemm_lib::lib_gemm_f32,
+            super::matmul::batched_small_f32
+        ),
+        _ => run!(
+            f64,
+            super::matmul::gemm_f64,
+            super::gemm_lib::lib_gemm_f64,
+            super::matmul::batched_small_f64
+        ),
+    }
+    Ok(out)
+}
+
+/// True if the batch items are at one uniform stride (so one batched call covers them).
+fn batch_uniform(offsets: &[(isize, isize, isize)]) -> bool {
+    if offsets.len() < 3 {
+        return true;
+    }
+    let d = (offsets[1].0 - offsets[0].0, offsets[1].1 - offsets[0].1);
+    offsets
+        .windows(2)
+        .all(|w| (w[1].0 - w[0].0, w[1].1 - w[0].1) == d)
 }

@@ -16,6 +16,7 @@ pub fn run(
     shape: &[usize],
     ins: &[(Arc<Buffer>, View)],
     threads: usize,
+    backend: super::matmul_dispatch::MatmulBackend,
 ) -> Result<Buffer> {
     let dense = |i: usize| -> Buffer {
         let (b, v) = &ins[i];
@@ -43,7 +44,9 @@ pub fn run(
                 &[&ins[0].1.shape, &ins[1].1.shape],
             )
         }
-        Op::Matmul => super::matmul_dispatch::matmul(dtype, shape, &ins[0], &ins[1], threads),
+        Op::Matmul => {
+            super::matmul_dispatch::matmul(dtype, shape, &ins[0], &ins[1], threads, backend)
+        }
         other => Err(Error::Compile(format!(
             "{} is not a runtime op",
             other.name()

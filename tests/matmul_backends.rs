@@ -1,0 +1,178 @@
+//! Every matmul backend agrees with the interpreter (tolerance scaling with K), on edge shapes,
+//! transposed and strided views and broadcast batches; each is bit-identical for 1 and 2 threads.
+
+use lazynp as np;
+use lazynp::{Array, DType, EvalOptions, MatmulBackend, s};
+
+const BACKENDS: [MatmulBackend; 3] = [
+    MatmulBackend::Auto,
+    MatmulBackend::Jit,
+    MatmulBackend::Library,
+];
+
+fn rand(shape: &[usize], dt: DType, seed: u64) -> Array {
+    np::random::default_rng(seed)
+        .standard_normal(shape.to_vec())
+        .astype(dt)
+        .eval()
+        .unwrap()
+}
+
+/// |got - want| <= (K + 2) * eps * sum|a||b|: any summation order of K products is within
+/// about K * eps of the magnitude sum, so the bound grows with K and still catches a wrong or
+/// missing term (which is of the size of one product, far above eps * K * magnitude).
+fn check(name: &str, f: impl Fn() -> Array, abs: impl Fn() -> Array, k: usize, dt: DType) {
+    let want = f()
+        .astype(DType::F64)
+        .eval_with(&EvalOptions::interpreter())
+        .unwrap()
+        .to_vec::<f64>()
+        .unwrap();
+    let scale = abs()
+        .astype(DType::F64)
+        .eval_with(&EvalOptions::interpreter())
+        .unwrap()
+        .to_vec::<f64>()
+        .unwrap();
+    let eps = if dt == DType::F32 {
+        f32::EPSILON as f64
+    } else {
+        f64::EPSILON
+    };
+    for b in BACKENDS {
+        let one = f()
+            .eval_with(&EvalOptions::fused().matmul_backend(b).threads(1))
+            .unwrap();
+        let two = f()
+            .eval_with(&EvalOptions::fused().matmul_backend(b).threads(2))
+            .unwrap();
+        let (v1, v2) = (
+            one.astype(DType::F64).to_vec::<f64>().unwrap(),
+            two.astype(DType::F64).to_vec::<f64>().unwrap(),
+        );
+        assert_eq!(one.shape(), two.shape());
+        for (i, ((x, y), (w, sc))) in v1.iter().zip(&v2).zip(want.iter().zip(&scale)).enumerate() {
+            assert_eq!(
+                x.to_bits(),
+                y.to_bits(),
+                "{name} {b:?}: 1 vs 2 threads differ at {i}"
+            );
+            let tol = (k as f64 + 2.0) * eps * sc + 1e-300;
+            assert!(
+                (x - w).abs() <= tol,
+                "{name} {b:?} element {i}: {x} vs {w} (tol {tol})"
+            );
+        }
+    }
+}
+
+#[test]
+fn edge_shapes_every_backend() {
+    for dt in [DType::F32, DType::F64] {
+        for &(m, k, n) in &[
+            (0, 3, 2),
+            (2, 0, 3),
+            (1, 1, 1),
+            (3, 7, 2),
+            (9, 17, 8),
+            (33, 31, 65),
+            (64, 127, 257),
+            (257, 33, 9),
+        ] {
+            let a = rand(&[m, k], dt, 1);
+            let b = rand(&[k, n], dt, 2);
+            check(
+                &format!("{m}x{k}x{n} {dt}"),
+                || a.matmul(&b),
+                || a.abs().matmul(&b.abs()),
+                k,
+                dt,
+            );
+        }
+    }
+}
+
+#[test]
+fn views_and_batches_every_backend() {
+    let dt = DType::F32;
+    let a = rand(&[40, 30], dt, 3);
+    let b = rand(&[50, 40], dt, 4);
+    check(
+        "A.T @ B.T",
+        || a.t().matmul(&b.t()),
+        || a.abs().t().matmul(&b.abs().t()),
+        40,
+        dt,
+    );
+    let sa = a.slice(s![..;2, 1..]);
+    let sb = b.slice(s![..29;-1, ..7]);
+    check(
+        "strided",
+        || sa.matmul(&sb),
+        || sa.abs().matmul(&sb.abs()),
+        29,
+        dt,
+    );
+    let x = rand(&[6, 8, 8], dt, 6);
+    let w = rand(&[8, 8], dt, 7);
+    check(
+        "batched broadcast",
+        || x.matmul(&w),
+        || x.abs().matmul(&w.abs()),
+        8,
+        dt,
+    );
+    let xb = rand(&[3, 1, 5, 4], dt, 8);
+    let wb = rand(&[2, 4, 6], dt, 9);
+    check(
+        "batch dims broadcast",
+        || xb.matmul(&wb),
+        || xb.abs().matmul(&wb.abs()),
+        4,
+        dt,
+    );
+    let v = rand(&[30], dt, 10);
+    check(
+        "matrix @ vector",
+        || a.matmul(&v),
+        || a.abs().matmul(&v.abs()),
+        30,
+        dt,
+    );
+    check(
+        "vector @ vector",
+        || v.matmul(&v),
+        || v.abs().matmul(&v.abs()),
+        30,
+        dt,
+    );
+}
+
+#[test]
+fn integer_matmul_is_exact() {
+    let a = np::arange(-6i64, 6, 1).reshape([3, 4]);
+    let b = np::arange(0i64, 8, 1).reshape([4, 2]);
+    let got = a.matmul(&b).to_vec::<i64>().unwrap();
+    let want = a
+        .matmul(&b)
+        .eval_with(&EvalOptions::interpreter())
+        .unwrap()
+        .to_vec::<i64>()
+        .unwrap();
+    assert_eq!(got, want);
+}
+
+#[test]
+fn cost_model_choices() {
+    use lazynp::runtime::matmul_dispatch::choose;
+    let small = choose(MatmulBackend::Auto, DType::F32, 10_000, 8, 8, 8);
+    assert!(small.batched_small && small.backend == MatmulBackend::Jit);
+    let forced = choose(MatmulBackend::Library, DType::F32, 1, 512, 512, 512);
+    assert_eq!(forced.backend, MatmulBackend::Library);
+    let big = choose(MatmulBackend::Auto, DType::F32, 1, 1024, 1024, 1024);
+    assert!(big.jit_seconds > 0.0 && big.lib_seconds > 0.0);
+    assert_eq!(
+        big.backend == MatmulBackend::Jit,
+        big.jit_seconds < big.lib_seconds
+    );
+}
