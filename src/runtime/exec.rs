@@ -14,7 +14,6 @@ use crate::kernel::{Kernel, Strategy};
 use crate::passes::{Plan, Step};
 use crate::shape::{View, c_strides};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// The value of each graph node that was stored (indexed like the graph).
@@ -162,26 +161,80 @@ fn input_view(
     }
 }
 
-/// Argument pointers shared by the worker threads of one kernel call.
-struct RawArgs(Vec<*mut u8>);
-// SAFETY: the pointers refer to buffers that outlive the scoped threads; workers write
-// disjoint elements (see `run_kernel`).
-unsafe impl Sync for RawArgs {}
+/// A kernel's argument table, ready to call with any loop ranges.
+pub struct Prepared<'a> {
+    code: &'a Compiled,
+    ptrs: Vec<*mut u8>,
+    strides: Vec<i64>,
+}
 
-impl RawArgs {
-    fn as_ptr(&self) -> *const *mut u8 {
-        self.0.as_ptr()
+// SAFETY: the pointers refer to buffers that outlive every call (the caller keeps them alive);
+// concurrent calls cover disjoint ranges, so they write disjoint elements.
+unsafe impl Sync for Prepared<'_> {}
+
+impl<'a> Prepared<'a> {
+    /// Points every argument of `k` at its buffer: `inputs` in argument order, then `outputs`,
+    /// plus a scratch row for outer reductions.
+    pub fn new(code: &'a Compiled, k: &Kernel, inputs: &[*const u8], outputs: &[*mut u8], scratch: Option<*mut u8>) -> Self {
+        let nd = k.ndim();
+        let mut ptrs = Vec::with_capacity(k.args.len() + 1);
+        let mut strides = Vec::with_capacity((k.args.len() + 1) * nd);
+        let (mut ni, mut no) = (0, 0);
+        for a in &k.args {
+            let es = a.dtype.size() as isize;
+            let base = if a.output {
+                no += 1;
+                outputs[no - 1]
+            } else {
+                ni += 1;
+                inputs[ni - 1] as *mut u8
+            };
+            // SAFETY: the plan computed `offset` and strides from views of this very buffer, so
+            // every element the loop nest visits (offset + Σ i·stride) is inside it.
+            ptrs.push(unsafe { base.offset(a.offset * es) });
+            strides.extend(a.strides.iter().map(|&s| (s * es) as i64));
+        }
+        if let Some(sp) = scratch {
+            let r = k.reduce.as_ref().expect("outer reductions have a reduction");
+            let es = r.dtype.size() as isize;
+            let cs = c_strides(&k.dims[..k.n_outer]);
+            ptrs.push(sp);
+            strides.extend((0..nd).map(|d| if d < k.n_outer { (cs[d] * es) as i64 } else { 0 }));
+        }
+        Prepared { code, ptrs, strides }
+    }
+
+    /// Runs the kernel over `lo[d]..hi[d]` on every loop dim.
+    pub fn call(&self, lo: &[i64], hi: &[i64]) {
+        // SAFETY: `ptrs`, `strides`, `lo`, `hi` have the lengths the kernel reads (one entry per
+        // argument, per argument and dim, per dim), and ranges lie within the dims.
+        unsafe { (self.code.func)(self.ptrs.as_ptr(), self.strides.as_ptr(), lo.as_ptr(), hi.as_ptr()) }
     }
 }
 
+/// A persistent worker pool per thread count (spawning threads per kernel costs more than a
+/// small kernel).
+pub fn pool(threads: usize) -> &'static rayon::ThreadPool {
+    static POOLS: std::sync::OnceLock<std::sync::Mutex<Vec<(usize, &'static rayon::ThreadPool)>>> =
+        std::sync::OnceLock::new();
+    let pools = POOLS.get_or_init(Default::default);
+    let mut list = pools.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(&(_, p)) = list.iter().find(|(n, _)| *n == threads) {
+        return p;
+    }
+    let p: &'static rayon::ThreadPool = Box::leak(Box::new(
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .thread_name(|i| format!("lazynp-{i}"))
+            .build()
+            .expect("thread pool"),
+    ));
+    list.push((threads, p));
+    p
+}
+
 /// Runs one compiled kernel; returns one new buffer per output argument (`lens` elements each).
-pub fn run_kernel(
-    code: &Compiled,
-    k: &Kernel,
-    ins: &[Arc<Buffer>],
-    lens: &[usize],
-    threads: usize,
-) -> Vec<Buffer> {
+pub fn run_kernel(code: &Compiled, k: &Kernel, ins: &[Arc<Buffer>], lens: &[usize], threads: usize) -> Vec<Buffer> {
     let mut outs: Vec<Buffer> = k
         .args
         .iter()
@@ -189,62 +242,19 @@ pub fn run_kernel(
         .zip(lens)
         .map(|(a, &n)| Buffer::for_output(a.dtype, n))
         .collect();
-    if lens.iter().all(|&n| n == 0) || k.iterations() == 0 && k.strategy() == Strategy::Elementwise
-    {
+    if lens.iter().all(|&n| n == 0) || k.iterations() == 0 && k.strategy() == Strategy::Elementwise {
         return outs;
     }
     let nd = k.ndim();
-    let outer = k.strategy() == Strategy::OuterReduce;
-    let mut scratch = if outer {
+    let mut scratch = (k.strategy() == Strategy::OuterReduce).then(|| {
         let r = k.reduce.as_ref().expect("reducing kernel");
-        Some(Buffer::for_output(
-            r.dtype,
-            k.dims[..k.n_outer].iter().product(),
-        ))
-    } else {
-        None
-    };
-    // Pointers to element 0 of each argument (offsets applied), then byte strides.
-    let mut ptrs: Vec<*mut u8> = Vec::with_capacity(k.args.len() + 1);
-    let mut strides: Vec<i64> = Vec::with_capacity((k.args.len() + 1) * nd);
-    let mut next_input = 0;
-    let mut next_output = 0;
-    for a in &k.args {
-        let es = a.dtype.size() as isize;
-        let base = if a.output {
-            next_output += 1;
-            outs[next_output - 1].as_mut_ptr()
-        } else {
-            let b = &ins[next_input];
-            next_input += 1;
-            b.as_ptr() as *mut u8
-        };
-        // SAFETY: the plan computed `offset` and strides from views of this very buffer, so
-        // every element the loop nest visits (offset + Σ i·stride) is inside it.
-        ptrs.push(unsafe { base.offset(a.offset * es) });
-        strides.extend(a.strides.iter().map(|&s| (s * es) as i64));
-    }
-    if let Some(s) = scratch.as_mut() {
-        let es = s.dtype().size() as isize;
-        let cs = c_strides(&k.dims[..k.n_outer]);
-        ptrs.push(s.as_mut_ptr());
-        strides.extend((0..nd).map(|d| {
-            if d < k.n_outer {
-                (cs[d] * es) as i64
-            } else {
-                0
-            }
-        }));
-    }
-    let args = RawArgs(ptrs);
+        Buffer::for_output(r.dtype, k.dims[..k.n_outer].iter().product())
+    });
+    let inputs: Vec<*const u8> = ins.iter().map(|b| b.as_ptr()).collect();
+    let outputs: Vec<*mut u8> = outs.iter_mut().map(|b| b.as_mut_ptr()).collect();
+    let prep = Prepared::new(code, k, &inputs, &outputs, scratch.as_mut().map(|s| s.as_mut_ptr()));
     let lo = vec![0i64; nd];
     let hi: Vec<i64> = k.dims.iter().map(|&d| d as i64).collect();
-    let call = |lo: &[i64], hi: &[i64]| {
-        // SAFETY: `ptrs`, `strides`, `lo`, `hi` have the lengths the kernel reads (one entry per
-        // argument, per argument and dim, per dim); ranges lie within the dims; each chunk
-        // writes a disjoint set of output (and scratch) elements.
-        unsafe { (code.func)(args.as_ptr(), strides.as_ptr(), lo.as_ptr(), hi.as_ptr()) }
-    };
     let splittable = nd > 0 && (k.strategy() == Strategy::Elementwise || k.n_outer > 0);
     let total = k.iterations().max(1);
     let d0 = if nd > 0 { k.dims[0] } else { 1 };
@@ -254,29 +264,19 @@ pub fn run_kernel(
     let rows_per_chunk = (CHUNK_WORK / per_row.max(1)).max(1).next_multiple_of(align);
     let chunks = d0.div_ceil(rows_per_chunk);
     if !splittable || chunks <= 1 || threads <= 1 {
-        call(&lo, &hi);
+        prep.call(&lo, &hi);
         return outs;
     }
-    let next = AtomicUsize::new(0);
-    let work = || {
-        loop {
-            let c = next.fetch_add(1, Ordering::Relaxed);
-            if c >= chunks {
-                break;
-            }
-            let mut l = lo.clone();
-            let mut h = hi.clone();
-            l[0] = (c * rows_per_chunk) as i64;
-            h[0] = ((c + 1) * rows_per_chunk).min(d0) as i64;
-            call(&l, &h);
-        }
+    let chunk = |c: usize| {
+        let mut l = lo.clone();
+        let mut h = hi.clone();
+        l[0] = (c * rows_per_chunk) as i64;
+        h[0] = ((c + 1) * rows_per_chunk).min(d0) as i64;
+        prep.call(&l, &h);
     };
-    let workers = threads.min(chunks);
-    std::thread::scope(|s| {
-        for _ in 1..workers {
-            s.spawn(work);
-        }
-        work();
+    pool(threads).install(|| {
+        use rayon::prelude::*;
+        (0..chunks).into_par_iter().for_each(chunk);
     });
     outs
 }
