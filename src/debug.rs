@@ -60,7 +60,7 @@ fn reason_text(r: Reason) -> &'static str {
 }
 
 /// The fusion plan as text: one block per step with its nodes, loops, bytes and FLOPs.
-pub fn plan_text(g: &Graph, plan: &Plan) -> String {
+pub fn plan_text(g: &Graph, plan: &Plan, backend: crate::eval::MatmulBackend) -> String {
     let kernels = plan
         .steps
         .iter()
@@ -79,7 +79,14 @@ pub fn plan_text(g: &Graph, plan: &Plan) -> String {
                 kernel,
                 inputs,
                 members,
+                epilogue_of,
             } => {
+                if let Some(mm) = epilogue_of {
+                    let _ = writeln!(
+                        s,
+                        "  [{i}] (epilogue of %{mm}, runs inside the matmul per finished block)"
+                    );
+                }
                 let extra: Vec<String> = outputs
                     .iter()
                     .filter(|&&o| o != *root)
@@ -113,7 +120,34 @@ pub fn plan_text(g: &Graph, plan: &Plan) -> String {
                 );
             }
             Step::Runtime { node } => {
-                let _ = writeln!(s, "  [{i}] runtime {} -> %{node}", g.nodes[*node].op.name());
+                let n = &g.nodes[*node];
+                let mut line = format!(
+                    "  [{i}] runtime {} -> %{node} {}{}",
+                    n.op.name(),
+                    n.dtype,
+                    crate::shape::tuple(&n.shape, ", ")
+                );
+                if matches!(n.op, crate::ir::Op::Matmul) && n.dtype.is_float() {
+                    let a = &g.nodes[g.inputs[*node][0]].shape;
+                    let nd = n.shape.len();
+                    let batch: usize = n.shape[..nd - 2].iter().product();
+                    let (m, k, nn) = (n.shape[nd - 2], a[nd - 1], n.shape[nd - 1]);
+                    let c =
+                        crate::runtime::matmul_dispatch::choose(backend, n.dtype, batch, m, k, nn);
+                    let _ = write!(
+                        line,
+                        " | backend {:?}{} (model: jit {:.1} us, library {:.1} us per product)",
+                        c.backend,
+                        if c.batched_small {
+                            " batched-small"
+                        } else {
+                            ""
+                        },
+                        c.jit_seconds * 1e6,
+                        c.lib_seconds * 1e6
+                    );
+                }
+                let _ = writeln!(s, "{line}");
             }
         }
     }
@@ -121,10 +155,15 @@ pub fn plan_text(g: &Graph, plan: &Plan) -> String {
 }
 
 /// Full explanation: graph, plan, each kernel's IR and CLIF (and machine code if asked).
-pub fn explain(g: &Graph, plan: &Plan, disasm: bool) -> String {
+pub fn explain(
+    g: &Graph,
+    plan: &Plan,
+    disasm: bool,
+    backend: crate::eval::MatmulBackend,
+) -> String {
     let mut s = format!("== graph ({} nodes) ==\n{}", g.len(), dump::text(g));
     s.push_str("== ");
-    s.push_str(&plan_text(g, plan));
+    s.push_str(&plan_text(g, plan, backend));
     for (i, step) in plan.steps.iter().enumerate() {
         if let Step::Kernel { kernel, .. } = step {
             let _ = write!(s, "== kernel [{i}]: Kernel IR ==\n{}", kernel.describe());
@@ -149,11 +188,17 @@ pub fn explain(g: &Graph, plan: &Plan, disasm: bool) -> String {
 }
 
 /// Prints what `LAZYNP_DEBUG` asks for after an evaluation.
-pub fn report(g: &Graph, plan: &Plan, timings: &[StepTiming], total: Duration) {
+pub fn report(
+    g: &Graph,
+    plan: &Plan,
+    timings: &[StepTiming],
+    total: Duration,
+    backend: crate::eval::MatmulBackend,
+) {
     let lvl = level();
     if lvl >= 3 {
         eprint!("{}", dump::text(g));
-        eprint!("{}", plan_text(g, plan));
+        eprint!("{}", plan_text(g, plan, backend));
     }
     if lvl >= 2 {
         let bw = copy_bandwidth();

@@ -95,7 +95,7 @@ pub fn evaluate(roots: &[NodeRef], opts: &EvalOptions) -> Result<()> {
             let threads = opts.threads.unwrap_or_else(default_threads);
             let (values, timings) = crate::runtime::exec::run(&g, &plan, threads, opts.matmul)?;
             if crate::debug::level() > 0 {
-                crate::debug::report(&g, &plan, &timings, start.elapsed());
+                crate::debug::report(&g, &plan, &timings, start.elapsed(), opts.matmul);
             }
             values
         }

@@ -176,3 +176,29 @@ fn cost_model_choices() {
         big.jit_seconds < big.lib_seconds
     );
 }
+
+#[test]
+fn linear_layer_epilogue_is_fused_on_every_backend() {
+    for dt in [DType::F32, DType::F64] {
+        for &(m, k, n) in &[(1, 5, 3), (37, 64, 129), (300, 70, 600)] {
+            let x = rand(&[m, k], dt, 21);
+            let w = rand(&[k, n], dt, 22);
+            let b = rand(&[n], dt, 23);
+            let layer = || (&x.matmul(&w) + &b).relu() * 2.0;
+            let y = layer();
+            assert_eq!(
+                y.kernel_count(&EvalOptions::fused()),
+                1,
+                "bias + relu + scale: one epilogue kernel"
+            );
+            assert!(y.explain().contains("epilogue of"), "{}", y.explain());
+            check(
+                &format!("relu(x@w+b) {m}x{k}x{n} {dt}"),
+                layer,
+                || (&x.abs().matmul(&w.abs()) + &b.abs()) * 2.0,
+                k,
+                dt,
+            );
+        }
+    }
+}

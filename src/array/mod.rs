@@ -284,7 +284,7 @@ impl Array {
     pub fn explain_with(&self, opts: &EvalOptions, disasm: bool) -> String {
         let g = crate::ir::Graph::lower(std::slice::from_ref(&self.0));
         let plan = crate::passes::compile(&g, opts.mode != crate::eval::Mode::Eager);
-        crate::debug::explain(&g, &plan, disasm)
+        crate::debug::explain(&g, &plan, disasm, opts.matmul)
     }
 
     /// Number of JIT kernels evaluation would run (runtime ops such as matmul not counted).

@@ -65,6 +65,10 @@ pub enum Step {
         inputs: Vec<usize>,
         /// Graph nodes computed inside this kernel (for dumps).
         members: Vec<usize>,
+        /// The matmul whose output this kernel consumes as a fused epilogue: it runs on each
+        /// finished block of the product while the block is in cache (loops are then the
+        /// product's (rows, columns), never collapsed).
+        epilogue_of: Option<usize>,
     },
     /// A node executed by the runtime (concat, take, matmul).
     Runtime {
@@ -266,6 +270,7 @@ fn lower_all(
             steps.push(Lowering::new(g, cse, reasons, extra, i).run()?);
         }
     }
+    fuse_matmul_epilogues(g, cse, reasons, extra, &mut steps)?;
     // Every extra output must have been written by its kernel.
     for (i, e) in extra.iter().enumerate() {
         let written = steps
@@ -276,6 +281,103 @@ fn lower_all(
         }
     }
     Ok(steps)
+}
+
+/// `epilogue`: an elementwise kernel whose only matmul input is a 2-D float product read at its
+/// own index, and which is that product's only reader, runs block by block inside the product.
+fn fuse_matmul_epilogues(
+    g: &Graph,
+    cse: &Cse,
+    reasons: &[Option<Reason>],
+    extra: &[Option<usize>],
+    steps: &mut [Step],
+) -> Result<(), (usize, Reason)> {
+    for mi in 0..steps.len() {
+        let Step::Runtime { node: m } = steps[mi] else {
+            continue;
+        };
+        let mn = &g.nodes[m];
+        let k_extent = g.nodes[cse.canon[g.inputs[m][0]]]
+            .shape
+            .last()
+            .copied()
+            .unwrap_or(0);
+        if !matches!(mn.op, Op::Matmul)
+            || mn.shape.len() != 2
+            || !mn.dtype.is_float()
+            || g.materialize[m]
+            || k_extent == 0
+        {
+            continue;
+        }
+        let readers: Vec<usize> = (0..steps.len())
+            .filter(|&s| match &steps[s] {
+                Step::Kernel { inputs, .. } => inputs.contains(&m),
+                Step::Runtime { node } => g.inputs[*node].iter().any(|&k| {
+                    let k = cse.canon[k];
+                    k == m || g.inputs[k].iter().any(|&b| cse.canon[b] == m)
+                }),
+            })
+            .collect();
+        let [ki] = readers[..] else { continue };
+        let Step::Kernel {
+            root,
+            kernel,
+            inputs,
+            outputs,
+            ..
+        } = &steps[ki]
+        else {
+            continue;
+        };
+        let ready = inputs.iter().all(|&i| {
+            i == m
+                || g.is_realized(i)
+                || steps[..mi].iter().any(|s| match s {
+                    Step::Kernel { outputs, .. } => outputs.contains(&i),
+                    Step::Runtime { node } => *node == i,
+                })
+        });
+        if kernel.reduce.is_some()
+            || outputs.len() != 1
+            || g.nodes[*root].shape != mn.shape
+            || !ready
+        {
+            continue;
+        }
+        let mut low = Lowering::new(g, cse, reasons, extra, *root);
+        low.collapse = false;
+        let Step::Kernel {
+            kernel,
+            inputs,
+            outputs,
+            members,
+            root,
+            ..
+        } = low.run()?
+        else {
+            continue;
+        };
+        let n = mn.shape[1] as isize;
+        let reads_at_own_index = kernel
+            .args
+            .iter()
+            .filter(|a| !a.output)
+            .zip(&inputs)
+            .filter(|(_, i)| **i == m)
+            .all(|(a, _)| a.strides == [n, 1] && a.offset == 0);
+        if kernel.dims == mn.shape && reads_at_own_index {
+            steps[ki] = Step::Kernel {
+                root,
+                outputs,
+                kernel,
+                inputs,
+                members,
+                epilogue_of: Some(m),
+            };
+        }
+    }
+    Ok(())
 }
 
 /// An affine map from loop indices to a node's multi-index: `idx[d] = off[d] + Σ coef[d][l]·i_l`.
@@ -379,6 +481,7 @@ struct Lowering<'a> {
     arg_nodes: Vec<usize>,
     members: Vec<usize>,
     reduce: Option<KReduce>,
+    collapse: bool,
 }
 
 type Fail = (usize, Reason);
@@ -414,6 +517,7 @@ impl<'a> Lowering<'a> {
             arg_nodes: Vec::new(),
             members: Vec::new(),
             reduce: None,
+            collapse: true,
         }
     }
 
@@ -474,12 +578,15 @@ impl<'a> Lowering<'a> {
             reduce,
             stores,
         };
-        kernel.collapse_dims();
+        if self.collapse {
+            kernel.collapse_dims();
+        }
         self.members.sort_unstable();
         self.members.dedup();
         Ok(Step::Kernel {
             root: self.root,
             outputs: self.outputs,
+            epilogue_of: None,
             kernel: Box::new(kernel),
             inputs: self.arg_nodes,
             members: self.members,

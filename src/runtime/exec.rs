@@ -57,9 +57,11 @@ pub fn run(
         }
     }
     let mut timings = Vec::with_capacity(plan.steps.len());
+    let mut done = vec![false; plan.steps.len()];
     for (si, step) in plan.steps.iter().enumerate() {
         let t0 = Instant::now();
         let (written, info) = match step {
+            _ if done[si] => (vec![], (0, 0, true, 0)),
             Step::Kernel {
                 kernel,
                 inputs,
@@ -83,9 +85,28 @@ pub fn run(
                     .map(|&k| input_view(g, canon, &values, k))
                     .collect();
                 let n = &g.nodes[node];
-                let out = super::ops::run(&n.op, n.dtype, &n.shape, &ins, threads, backend)?;
-                let bytes = out.nbytes() + ins.iter().map(|(b, _)| b.nbytes()).sum::<usize>();
-                (vec![(node, out)], (bytes, 0, true, 0))
+                let epilogue = plan.steps.iter().position(
+                    |s| matches!(s, Step::Kernel { epilogue_of: Some(m), .. } if *m == node),
+                );
+                if let Some(ki) = epilogue {
+                    done[ki] = true;
+                    let written = run_matmul_with_epilogue(
+                        g,
+                        &plan.steps[ki],
+                        node,
+                        &ins,
+                        &values,
+                        threads,
+                        backend,
+                    )?;
+                    let bytes = written.iter().map(|(_, b)| b.nbytes()).sum::<usize>();
+                    let k = g.nodes[g.inputs[node][0]].shape[1];
+                    (written, (bytes, 2 * n.size() * k, true, 0))
+                } else {
+                    let out = super::ops::run(&n.op, n.dtype, &n.shape, &ins, threads, backend)?;
+                    let bytes = out.nbytes() + ins.iter().map(|(b, _)| b.nbytes()).sum::<usize>();
+                    (vec![(node, out)], (bytes, 0, true, 0))
+                }
             }
         };
         for (node, buf) in written {
@@ -116,6 +137,57 @@ pub fn run(
         })
         .collect();
     Ok((out, timings))
+}
+
+/// A 2-D matmul whose elementwise consumer kernel runs on each finished block of the product.
+fn run_matmul_with_epilogue(
+    g: &Graph,
+    kstep: &Step,
+    m: usize,
+    ins: &[(Arc<Buffer>, View)],
+    values: &[Option<Arc<Buffer>>],
+    threads: usize,
+    backend: super::matmul_dispatch::MatmulBackend,
+) -> Result<Vec<(usize, Buffer)>> {
+    let Step::Kernel {
+        kernel,
+        inputs,
+        root,
+        ..
+    } = kstep
+    else {
+        unreachable!("epilogues are kernels")
+    };
+    let (code, _) = cache::get(kernel)?;
+    let mn = &g.nodes[m];
+    let mut product = Buffer::for_output(mn.dtype, mn.size());
+    let mut out = Buffer::for_output(g.nodes[*root].dtype, g.nodes[*root].size());
+    let pp = product.as_mut_ptr() as *const u8;
+    let in_ptrs: Vec<*const u8> = inputs
+        .iter()
+        .map(|&i| {
+            if i == m {
+                pp
+            } else {
+                values[i].as_ref().expect("epilogue input ready").as_ptr()
+            }
+        })
+        .collect();
+    let prep = Prepared::new(&code, kernel, &in_ptrs, &[out.as_mut_ptr()], None);
+    let epi = |r0: usize, r1: usize, c0: usize, c1: usize| {
+        prep.call(&[r0 as i64, c0 as i64], &[r1 as i64, c1 as i64]);
+    };
+    super::matmul_dispatch::matmul_into(
+        mn.dtype,
+        &mn.shape,
+        &ins[0],
+        &ins[1],
+        threads,
+        backend,
+        &mut product,
+        Some(&epi),
+    )?;
+    Ok(vec![(m, product), (*root, out)])
 }
 
 /// Nodes whose buffers a step reads.
@@ -175,7 +247,13 @@ unsafe impl Sync for Prepared<'_> {}
 impl<'a> Prepared<'a> {
     /// Points every argument of `k` at its buffer: `inputs` in argument order, then `outputs`,
     /// plus a scratch row for outer reductions.
-    pub fn new(code: &'a Compiled, k: &Kernel, inputs: &[*const u8], outputs: &[*mut u8], scratch: Option<*mut u8>) -> Self {
+    pub fn new(
+        code: &'a Compiled,
+        k: &Kernel,
+        inputs: &[*const u8],
+        outputs: &[*mut u8],
+        scratch: Option<*mut u8>,
+    ) -> Self {
         let nd = k.ndim();
         let mut ptrs = Vec::with_capacity(k.args.len() + 1);
         let mut strides = Vec::with_capacity((k.args.len() + 1) * nd);
@@ -195,20 +273,40 @@ impl<'a> Prepared<'a> {
             strides.extend(a.strides.iter().map(|&s| (s * es) as i64));
         }
         if let Some(sp) = scratch {
-            let r = k.reduce.as_ref().expect("outer reductions have a reduction");
+            let r = k
+                .reduce
+                .as_ref()
+                .expect("outer reductions have a reduction");
             let es = r.dtype.size() as isize;
             let cs = c_strides(&k.dims[..k.n_outer]);
             ptrs.push(sp);
-            strides.extend((0..nd).map(|d| if d < k.n_outer { (cs[d] * es) as i64 } else { 0 }));
+            strides.extend((0..nd).map(|d| {
+                if d < k.n_outer {
+                    (cs[d] * es) as i64
+                } else {
+                    0
+                }
+            }));
         }
-        Prepared { code, ptrs, strides }
+        Prepared {
+            code,
+            ptrs,
+            strides,
+        }
     }
 
     /// Runs the kernel over `lo[d]..hi[d]` on every loop dim.
     pub fn call(&self, lo: &[i64], hi: &[i64]) {
         // SAFETY: `ptrs`, `strides`, `lo`, `hi` have the lengths the kernel reads (one entry per
         // argument, per argument and dim, per dim), and ranges lie within the dims.
-        unsafe { (self.code.func)(self.ptrs.as_ptr(), self.strides.as_ptr(), lo.as_ptr(), hi.as_ptr()) }
+        unsafe {
+            (self.code.func)(
+                self.ptrs.as_ptr(),
+                self.strides.as_ptr(),
+                lo.as_ptr(),
+                hi.as_ptr(),
+            )
+        }
     }
 }
 
@@ -234,7 +332,13 @@ pub fn pool(threads: usize) -> &'static rayon::ThreadPool {
 }
 
 /// Runs one compiled kernel; returns one new buffer per output argument (`lens` elements each).
-pub fn run_kernel(code: &Compiled, k: &Kernel, ins: &[Arc<Buffer>], lens: &[usize], threads: usize) -> Vec<Buffer> {
+pub fn run_kernel(
+    code: &Compiled,
+    k: &Kernel,
+    ins: &[Arc<Buffer>],
+    lens: &[usize],
+    threads: usize,
+) -> Vec<Buffer> {
     let mut outs: Vec<Buffer> = k
         .args
         .iter()
@@ -242,7 +346,8 @@ pub fn run_kernel(code: &Compiled, k: &Kernel, ins: &[Arc<Buffer>], lens: &[usiz
         .zip(lens)
         .map(|(a, &n)| Buffer::for_output(a.dtype, n))
         .collect();
-    if lens.iter().all(|&n| n == 0) || k.iterations() == 0 && k.strategy() == Strategy::Elementwise {
+    if lens.iter().all(|&n| n == 0) || k.iterations() == 0 && k.strategy() == Strategy::Elementwise
+    {
         return outs;
     }
     let nd = k.ndim();
@@ -252,7 +357,13 @@ pub fn run_kernel(code: &Compiled, k: &Kernel, ins: &[Arc<Buffer>], lens: &[usiz
     });
     let inputs: Vec<*const u8> = ins.iter().map(|b| b.as_ptr()).collect();
     let outputs: Vec<*mut u8> = outs.iter_mut().map(|b| b.as_mut_ptr()).collect();
-    let prep = Prepared::new(code, k, &inputs, &outputs, scratch.as_mut().map(|s| s.as_mut_ptr()));
+    let prep = Prepared::new(
+        code,
+        k,
+        &inputs,
+        &outputs,
+        scratch.as_mut().map(|s| s.as_mut_ptr()),
+    );
     let lo = vec![0i64; nd];
     let hi: Vec<i64> = k.dims.iter().map(|&d| d as i64).collect();
     let splittable = nd > 0 && (k.strategy() == Strategy::Elementwise || k.n_outer > 0);

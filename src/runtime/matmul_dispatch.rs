@@ -109,14 +109,30 @@ pub fn matmul(
     if !dtype.is_float() {
         return Ok(super::ops::matmul_generic(dtype, shape, a, b));
     }
+    let mut out = Buffer::for_output(dtype, shape.iter().product());
+    matmul_into(dtype, shape, a, b, threads, requested, &mut out, None)?;
+    Ok(out)
+}
+
+/// [`matmul`] into `out` (f32/f64), running `epilogue` on each finished block of a 2-D product.
+#[allow(clippy::too_many_arguments)]
+pub fn matmul_into(
+    dtype: DType,
+    shape: &[usize],
+    a: &(Arc<Buffer>, View),
+    b: &(Arc<Buffer>, View),
+    threads: usize,
+    requested: MatmulBackend,
+    out: &mut Buffer,
+    epilogue: Option<super::mat::Epilogue>,
+) -> Result<()> {
     let nd = shape.len();
     let (m, n) = (shape[nd - 2], shape[nd - 1]);
     let k = a.1.shape[nd - 1];
     let batch_dims = &shape[..nd - 2];
     let batch: usize = batch_dims.iter().product();
-    let mut out = Buffer::for_output(dtype, shape.iter().product());
     if out.is_empty() {
-        return Ok(out);
+        return Ok(());
     }
     let choice = choose(requested, dtype, batch, m, k, n);
     let (pa, pb, pc) = (a.0.as_ptr(), b.0.as_ptr(), out.as_mut_ptr());
@@ -195,8 +211,8 @@ pub fn matmul(
                     // SAFETY: as above; each call writes its own C block.
                     unsafe {
                         match choice.backend {
-                            MatmulBackend::Library => $lib(am, bm, cm, threads, None)?,
-                            _ => $jit(am, bm, cm, threads, None)?,
+                            MatmulBackend::Library => $lib(am, bm, cm, threads, epilogue)?,
+                            _ => $jit(am, bm, cm, threads, epilogue)?,
                         }
                     }
                 }
@@ -217,7 +233,7 @@ pub fn matmul(
             super::matmul::batched_small_f64
         ),
     }
-    Ok(out)
+    Ok(())
 }
 
 /// True if the batch items are at one uniform stride (so one batched call covers them).
