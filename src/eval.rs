@@ -1,8 +1,12 @@
 //! Evaluation: lower the graph from the roots, run a backend, store results in the nodes.
 
 use crate::error::Result;
+use crate::fxhash::FxHashMap;
 use crate::ir::{Graph, NodeRef};
+use crate::passes::Plan;
+use crate::runtime::exec::Codes;
 pub use crate::runtime::matmul_dispatch::MatmulBackend;
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// How to evaluate: the backend and the number of threads.
 ///
@@ -91,9 +95,10 @@ pub fn evaluate(roots: &[NodeRef], opts: &EvalOptions) -> Result<()> {
         Mode::Interpreter => crate::interp::run(&g)?,
         Mode::Fused | Mode::Eager => {
             let start = std::time::Instant::now();
-            let plan = crate::passes::compile(&g, opts.mode == Mode::Fused);
+            let (plan, codes) = cached_plan(&g, opts.mode == Mode::Fused);
             let threads = opts.threads.unwrap_or_else(default_threads);
-            let (values, timings) = crate::runtime::exec::run(&g, &plan, threads, opts.matmul)?;
+            let (values, timings) =
+                crate::runtime::exec::run(&g, &plan, &codes, threads, opts.matmul)?;
             if crate::debug::level() > 0 {
                 crate::debug::report(&g, &plan, &timings, start.elapsed(), opts.matmul);
             }
@@ -108,7 +113,52 @@ pub fn evaluate(roots: &[NodeRef], opts: &EvalOptions) -> Result<()> {
     Ok(())
 }
 
-/// All cores (`std::thread::available_parallelism`).
+/// A compiled plan for one graph structure, with each kernel's code once compiled.
+struct CachedPlan {
+    structure: Vec<u64>,
+    roots: Vec<usize>,
+    plan: Arc<Plan>,
+    codes: Arc<Codes>,
+}
+
+/// Most plans kept; the cache is cleared when full (plans are cheap to rebuild).
+const PLAN_CACHE: usize = 512;
+
+/// The plan for `g`: a second evaluation of the same program structure (a training step, a
+/// benchmark iteration) skips simplification, fusion and kernel-key hashing entirely.
+fn cached_plan(g: &Graph, fused: bool) -> (Arc<Plan>, Arc<Codes>) {
+    static PLANS: OnceLock<Mutex<FxHashMap<(u64, bool), CachedPlan>>> = OnceLock::new();
+    let plans = PLANS.get_or_init(Default::default);
+    let key = (g.fingerprint(), fused);
+    {
+        let map = plans.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = map.get(&key)
+            && c.structure == g.structure
+            && c.roots == g.roots
+        {
+            return (c.plan.clone(), c.codes.clone());
+        }
+    }
+    let plan = Arc::new(crate::passes::compile(g, fused));
+    let codes: Arc<Codes> = Arc::new((0..plan.steps.len()).map(|_| OnceLock::new()).collect());
+    let mut map = plans.lock().unwrap_or_else(|e| e.into_inner());
+    if map.len() >= PLAN_CACHE {
+        map.clear();
+    }
+    map.insert(
+        key,
+        CachedPlan {
+            structure: g.structure.clone(),
+            roots: g.roots.clone(),
+            plan: plan.clone(),
+            codes: codes.clone(),
+        },
+    );
+    (plan, codes)
+}
+
+/// All cores (`std::thread::available_parallelism`, read once: it reads cgroup files).
 pub fn default_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get())
+    static N: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *N.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }

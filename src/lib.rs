@@ -19,6 +19,7 @@ pub mod debug;
 pub mod dtype;
 pub mod error;
 pub mod eval;
+mod fxhash;
 pub mod interp;
 pub mod ir;
 pub mod kernel;

@@ -4,7 +4,9 @@
 //! is a topological order: no recursion, no cycle check needed. Realised nodes are leaves.
 
 use super::node::NodeRef;
-use std::collections::HashMap;
+use super::op::Op;
+use crate::fxhash::{FxHashMap, FxHasher};
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 /// A lowered graph: nodes in topological order with their inputs as indices.
@@ -20,13 +22,18 @@ pub struct Graph {
     pub materialize: Vec<bool>,
     /// Number of in-graph uses of each node (edges, with multiplicity).
     pub uses: Vec<usize>,
+    /// `realized[i]`: node i held data when the graph was lowered (a leaf).
+    pub realized: Vec<bool>,
+    /// Structural fingerprint: one hash per node (op, dtype, shape, leaf or not, stored or not,
+    /// input indices) — equal for two builds of the same program, whatever their data.
+    pub structure: Vec<u64>,
 }
 
 impl Graph {
     /// Collects every pending node reachable from `roots` (stopping at realised ones).
     pub fn lower(roots: &[NodeRef]) -> Graph {
-        let mut found: HashMap<*const super::Node, NodeRef> = HashMap::new();
-        let mut pending_inputs: HashMap<*const super::Node, Vec<NodeRef>> = HashMap::new();
+        let mut found: FxHashMap<*const super::Node, NodeRef> = FxHashMap::default();
+        let mut pending_inputs: FxHashMap<*const super::Node, Vec<NodeRef>> = FxHashMap::default();
         let mut stack: Vec<NodeRef> = roots.to_vec();
         while let Some(n) = stack.pop() {
             let key = Arc::as_ptr(&n);
@@ -40,7 +47,7 @@ impl Graph {
         }
         let mut nodes: Vec<NodeRef> = found.into_values().collect();
         nodes.sort_by_key(|n| n.id);
-        let index: HashMap<*const super::Node, usize> = nodes
+        let index: FxHashMap<*const super::Node, usize> = nodes
             .iter()
             .enumerate()
             .map(|(i, n)| (Arc::as_ptr(n), i))
@@ -61,9 +68,10 @@ impl Graph {
             .collect();
         drop(pending_inputs); // release the temporary clones before counting references
         let roots: Vec<usize> = roots.iter().map(|r| index[&Arc::as_ptr(r)]).collect();
+        let realized: Vec<bool> = nodes.iter().map(|n| n.buffer().is_some()).collect();
         let mut materialize = vec![false; nodes.len()];
         for (i, n) in nodes.iter().enumerate() {
-            if n.buffer().is_some() {
+            if realized[i] {
                 continue;
             }
             // References: ours in `nodes`, one per in-graph use; anything more is a handle the
@@ -72,27 +80,43 @@ impl Graph {
             materialize[i] = Arc::strong_count(n) > known;
         }
         for &r in &roots {
-            materialize[r] = nodes[r].buffer().is_none();
+            materialize[r] = !realized[r];
         }
+        let structure = nodes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let mut h = FxHasher::default();
+                if realized[i] {
+                    (0u8, n.dtype, &n.shape).hash(&mut h);
+                } else {
+                    hash_op(&n.op, &mut h);
+                    (1u8, n.dtype, &n.shape, materialize[i], &inputs[i]).hash(&mut h);
+                }
+                h.finish()
+            })
+            .collect();
         Graph {
             nodes,
             inputs,
             roots,
             materialize,
             uses,
+            realized,
+            structure,
         }
     }
 
-    /// True if node `i` already holds data.
+    /// True if node `i` held data when the graph was lowered.
     pub fn is_realized(&self, i: usize) -> bool {
-        matches!(self.state_kind(i), Kind::Realized)
+        self.realized[i]
     }
 
-    fn state_kind(&self, i: usize) -> Kind {
-        match self.nodes[i].buffer() {
-            Some(_) => Kind::Realized,
-            None => Kind::Pending,
-        }
+    /// One hash of the whole structure and the roots (see [`Graph::structure`]).
+    pub fn fingerprint(&self) -> u64 {
+        let mut h = FxHasher::default();
+        (&self.structure, &self.roots).hash(&mut h);
+        h.finish()
     }
 
     /// Number of nodes.
@@ -106,7 +130,22 @@ impl Graph {
     }
 }
 
-enum Kind {
-    Realized,
-    Pending,
+/// Hashes an op structurally (floats by their bits).
+fn hash_op(op: &Op, h: &mut FxHasher) {
+    std::mem::discriminant(op).hash(h);
+    match op {
+        Op::Data | Op::Where | Op::Contiguous | Op::Matmul => {}
+        Op::Const(s) => match s {
+            crate::dtype::Scalar::Bool(b) => (0u8, *b as u64).hash(h),
+            crate::dtype::Scalar::Int(i) => (1u8, *i as u64).hash(h),
+            crate::dtype::Scalar::UInt(u) => (2u8, *u).hash(h),
+            crate::dtype::Scalar::Float(f) => (3u8, f.to_bits()).hash(h),
+        },
+        Op::Unary(u) => u.hash(h),
+        Op::Binary(b) => b.hash(h),
+        Op::Cast(d) => d.hash(h),
+        Op::View(v) => v.hash(h),
+        Op::Reduce { op, axes } => (op, axes).hash(h),
+        Op::Concat { axis } | Op::Take { axis } => axis.hash(h),
+    }
 }

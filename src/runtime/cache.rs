@@ -69,6 +69,11 @@ pub fn jit_stats() -> JitStats {
     }
 }
 
+/// Counts a hit served from a cached plan's own slot.
+pub fn count_hit() {
+    cache().hits.fetch_add(1, Ordering::Relaxed);
+}
+
 /// The compiled code for `k` (compiling on a miss) and whether it was a hit.
 pub fn get(k: &Kernel) -> Result<(Arc<Compiled>, bool)> {
     let c = cache();

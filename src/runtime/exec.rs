@@ -43,6 +43,7 @@ pub struct StepTiming {
 pub fn run(
     g: &Graph,
     plan: &Plan,
+    codes: &Codes,
     threads: usize,
     backend: super::matmul_dispatch::MatmulBackend,
 ) -> Result<(Values, Vec<StepTiming>)> {
@@ -68,7 +69,7 @@ pub fn run(
                 outputs,
                 ..
             } => {
-                let (code, hit) = cache::get(kernel)?;
+                let (code, hit) = code_for(&codes[si], kernel)?;
                 let ins: Vec<Arc<Buffer>> = inputs
                     .iter()
                     .map(|&k| values[k].clone().expect("kernel input computed earlier"))
@@ -93,6 +94,7 @@ pub fn run(
                     let written = run_matmul_with_epilogue(
                         g,
                         &plan.steps[ki],
+                        &codes[ki],
                         node,
                         &ins,
                         &values,
@@ -139,10 +141,30 @@ pub fn run(
     Ok((out, timings))
 }
 
+/// Each plan step's compiled kernel, filled on first use (shared by every evaluation of the
+/// same cached plan).
+pub type Codes = Vec<std::sync::OnceLock<Arc<Compiled>>>;
+
+/// The code of a kernel step: from the plan's slot, else the kernel cache (filling the slot).
+fn code_for(
+    slot: &std::sync::OnceLock<Arc<Compiled>>,
+    kernel: &Kernel,
+) -> Result<(Arc<Compiled>, bool)> {
+    if let Some(c) = slot.get() {
+        cache::count_hit();
+        return Ok((c.clone(), true));
+    }
+    let (c, hit) = cache::get(kernel)?;
+    let _ = slot.set(c.clone());
+    Ok((c, hit))
+}
+
 /// A 2-D matmul whose elementwise consumer kernel runs on each finished block of the product.
+#[allow(clippy::too_many_arguments)]
 fn run_matmul_with_epilogue(
     g: &Graph,
     kstep: &Step,
+    slot: &std::sync::OnceLock<Arc<Compiled>>,
     m: usize,
     ins: &[(Arc<Buffer>, View)],
     values: &[Option<Arc<Buffer>>],
@@ -158,7 +180,7 @@ fn run_matmul_with_epilogue(
     else {
         unreachable!("epilogues are kernels")
     };
-    let (code, _) = cache::get(kernel)?;
+    let (code, _) = code_for(slot, kernel)?;
     let mn = &g.nodes[m];
     let mut product = Buffer::for_output(mn.dtype, mn.size());
     let mut out = Buffer::for_output(g.nodes[*root].dtype, g.nodes[*root].size());
