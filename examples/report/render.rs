@@ -62,7 +62,7 @@ pub fn table(rows: &[Row], limits: &Limits, peers: &Peers) -> Table {
                 fmt_time(r.fused.median),
                 format!("{:.2}x", r.speedup()),
                 format!("{}/{}", r.eager.kernels, r.fused.kernels),
-                format!("{:.1} {}", r.fused_rate(), r.rate_unit()),
+                format!("{} {}", fmt_sig(r.fused_rate()), r.rate_unit()),
                 format!("{:.0}%", r.percent_of_limit(limits)),
                 format!(
                     "{}/{} ({}+{} k)",
@@ -87,6 +87,19 @@ pub fn table(rows: &[Row], limits: &Limits, peers: &Peers) -> Table {
         })
         .collect();
     Table { header, rows }
+}
+
+/// `v` with three significant digits (at most one decimal above 100).
+pub fn fmt_sig(v: f64) -> String {
+    if v >= 100.0 {
+        format!("{v:.0}")
+    } else if v >= 10.0 {
+        format!("{v:.1}")
+    } else if v >= 1.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.3}")
+    }
 }
 
 fn fmt_ms(d: Duration) -> String {
@@ -136,7 +149,11 @@ pub fn markdown(t: &Table) -> String {
     let esc = |c: &str| c.replace('|', "\\|");
     let mut s = format!(
         "| {} |\n|{}\n",
-        t.header.iter().map(|h| esc(h)).collect::<Vec<_>>().join(" | "),
+        t.header
+            .iter()
+            .map(|h| esc(h))
+            .collect::<Vec<_>>()
+            .join(" | "),
         (0..t.header.len())
             .map(|c| if c < 2 { " --- |" } else { " ---: |" })
             .collect::<String>()
@@ -187,7 +204,11 @@ pub fn json(rows: &[Row], limits: &Limits, peers: &Peers) -> String {
             let _ = write!(s, ", \"numpy_s\": {t:e}");
         }
         if let Some((p, t)) = peers.best(r.name, &r.size) {
-            let _ = write!(s, ", \"best_peer\": {}, \"best_peer_s\": {t:e}", json_string(p));
+            let _ = write!(
+                s,
+                ", \"best_peer\": {}, \"best_peer_s\": {t:e}",
+                json_string(p)
+            );
         }
         s.push_str(if i + 1 < rows.len() { "},\n" } else { "}\n" });
     }
