@@ -95,14 +95,19 @@ fn today() -> String {
 }
 
 fn limits_text(l: &Limits) -> String {
+    let nt = if l.threads > 1 {
+        format!(
+            ", {:.1} GB/s on {} threads (64 MiB block)",
+            l.copy_nt, l.threads
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "threads {}; copy bandwidth {:.1} GB/s on 1 thread (lazynp::debug::copy_bandwidth), \
-         {:.1} GB/s on {} threads (64 MiB block); 128-bit FMA peak {:.1} GFLOP/s per thread, \
-         limit used for GFLOP/s rows {:.1} GFLOP/s",
+        "threads {}; copy bandwidth {:.1} GB/s on 1 thread (lazynp::debug::copy_bandwidth){nt}; \
+         128-bit FMA peak {:.1} GFLOP/s per thread, limit used for GFLOP/s rows {:.1} GFLOP/s",
         l.threads,
         l.copy_1t,
-        l.copy_nt,
-        l.threads,
         l.fma_1t,
         l.flops_limit()
     )

@@ -216,6 +216,17 @@ pub fn json(rows: &[Row], limits: &Limits, peers: &Peers) -> String {
     s
 }
 
+/// `10^e` seconds as an axis label: `1 ms`, `10 ms`, `100 ms`, `1 s`.
+fn decade(e: i32) -> String {
+    let (unit, base) = match e {
+        ..-6 => ("ns", -9),
+        -6..-3 => ("us", -6),
+        -3..0 => ("ms", -3),
+        _ => ("s", 0),
+    };
+    format!("{} {unit}", 10u64.pow((e - base).clamp(0, 18) as u32))
+}
+
 fn xml(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -257,7 +268,7 @@ pub fn svg(rows: &[Row], title: &str) -> String {
             "<line x1=\"{gx:.1}\" y1=\"{top}\" x2=\"{gx:.1}\" y2=\"{bottom}\" stroke=\"#ccc\"/>\
              <text x=\"{gx:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#555\">{}</text>",
             bottom + 16.0,
-            fmt_secs(10f64.powi(e))
+            decade(e)
         );
     }
     let _ = writeln!(
