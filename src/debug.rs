@@ -56,6 +56,7 @@ fn reason_text(r: Reason) -> &'static str {
         Reason::BroadcastReduce => "reduction broadcast back",
         Reason::Eager => "eager: one kernel per op",
         Reason::Size => "long chain cut",
+        Reason::Broadcast => "broadcast operand, computed once",
     }
 }
 

@@ -14,6 +14,8 @@
 //!   reshape of a computed node needs the node stored.
 //! - `second reduce`, `broadcast reduce`: a kernel holds at most one reduction, and only if its
 //!   output is not broadcast back (softmax's max and sum are therefore separate kernels).
+//! - `broadcast`: a computed node read through a broadcasting view is stored rather than
+//!   recomputed for every copy (the reduction-broadcast rule above, for any op).
 //! - `eager`: in eager mode every op that is not a view or constant is a boundary.
 
 use super::simplify::{Cse, fold};
@@ -44,6 +46,8 @@ pub enum Reason {
     Eager,
     /// A long chain is cut so one kernel stays small enough to compile quickly.
     Size,
+    /// Broadcast into a larger kernel: computed once per own element, not once per copy.
+    Broadcast,
 }
 
 /// Longest chain of ops fused into one kernel (compile time grows with kernel size).
@@ -745,7 +749,17 @@ impl<'a> Lowering<'a> {
                     vec![]
                 } else {
                     match view_as_map(v, &g.nodes[x].shape) {
-                        Some((a, b)) => vec![(x, m.then(&a, &b))],
+                        Some((a, b)) => {
+                            let mx = m.then(&a, &b);
+                            // Recomputing a broadcast operand would repeat its arithmetic for
+                            // every copy (a column's std for every row): store it instead.
+                            let broadcast = (0..self.n_outer)
+                                .any(|l| self.loops[l] > 1 && mx.coef.iter().all(|r| r[l] == 0));
+                            if broadcast && !cheap(g, self.cse, x) && !matches!(g.nodes[x].op, Op::Reduce { .. }) {
+                                return Err((x, Reason::Broadcast));
+                            }
+                            vec![(x, mx)]
+                        }
                         None => return Err((x, Reason::View)),
                     }
                 }
