@@ -55,15 +55,26 @@ fn deep_chain_builds_evals_drops() {
 fn arrays_are_send_sync_and_evaluate_concurrently() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<np::Array>();
-    let x = np::arange(0.0f32, 4096.0, 1.0).reshape([64, 64]).eval().unwrap();
-    let want = ((&x * 0.5).tanh() + 1.0).sum(1).eval_with(&EvalOptions::interpreter()).unwrap().to_vec::<f32>().unwrap();
+    let x = np::arange(0.0f32, 4096.0, 1.0)
+        .reshape([64, 64])
+        .eval()
+        .unwrap();
+    let want = ((&x * 0.5).tanh() + 1.0)
+        .sum(1)
+        .eval_with(&EvalOptions::interpreter())
+        .unwrap()
+        .to_vec::<f32>()
+        .unwrap();
     std::thread::scope(|s| {
         for t in 0..4 {
             let (x, want) = (&x, &want);
             s.spawn(move || {
                 for i in 0..20 {
                     // Shared inputs, separate graphs, the same kernel structure from every thread.
-                    let y = ((x * 0.5).tanh() + 1.0).sum(1).eval_with(&EvalOptions::fused().threads(1 + (t + i) % 2)).unwrap();
+                    let y = ((x * 0.5).tanh() + 1.0)
+                        .sum(1)
+                        .eval_with(&EvalOptions::fused().threads(1 + (t + i) % 2))
+                        .unwrap();
                     let got = y.to_vec::<f32>().unwrap();
                     for (a, b) in got.iter().zip(want) {
                         assert!((a - b).abs() <= 1e-4 * b.abs().max(1.0));

@@ -238,34 +238,45 @@ impl Emitter<'_, '_> {
         body: &mut dyn FnMut(&mut Self, &[Value], usize),
     ) {
         let (start, end) = self.range(f, d, ranged);
-        let step_ptr = |e: &mut Self, ps: &[Value], i: Value| -> Vec<Value> {
-            ps.iter()
-                .enumerate()
-                .map(|(j, &p)| {
-                    let off = e.b.ins().imul(i, f.strides[j][d]);
-                    e.b.ins().iadd(p, off)
-                })
-                .collect()
+        // Induction pointers: p_j = ptrs_j + start·s_j, advanced by step·s_j each iteration
+        // (no multiply per argument per step).
+        let vars: Vec<cranelift_frontend::Variable> = ptrs
+            .iter()
+            .enumerate()
+            .map(|(j, &p)| {
+                let v = self.b.declare_var(types::I64);
+                let off = self.b.ins().imul(start, f.strides[j][d]);
+                let at = self.b.ins().iadd(p, off);
+                self.b.def_var(v, at);
+                v
+            })
+            .collect();
+        let mut run = |e: &mut Self, from: Value, to: Value, step: usize| {
+            let incs: Vec<Value> = (0..vars.len())
+                .map(|j| e.b.ins().imul_imm_s(f.strides[j][d], step as i64))
+                .collect();
+            e.for_range(from, to, step as i64, &mut |e, _i| {
+                let at: Vec<Value> = vars.iter().map(|&v| e.b.use_var(v)).collect();
+                e.lanes = step;
+                body(e, &at, step);
+                e.lanes = 1;
+                for (j, &v) in vars.iter().enumerate() {
+                    let next = e.b.ins().iadd(at[j], incs[j]);
+                    e.b.def_var(v, next);
+                }
+            });
         };
         let tail_start = if lanes > 1 {
             let count = self.b.ins().isub(end, start);
             let vec_count = self.b.ins().band_imm_s(count, !(lanes as i64 - 1));
             let vec_end = self.b.ins().iadd(start, vec_count);
-            self.for_range(start, vec_end, lanes as i64, &mut |e, i| {
-                let at = step_ptr(e, ptrs, i);
-                e.lanes = lanes;
-                body(e, &at, lanes);
-                e.lanes = 1;
-            });
+            run(self, start, vec_end, lanes);
             vec_end
         } else {
             start
         };
         self.lanes = 1;
-        self.for_range(tail_start, end, 1, &mut |e, i| {
-            let at = step_ptr(e, ptrs, i);
-            body(e, &at, 1);
-        });
+        run(self, tail_start, end, 1);
     }
 
     /// Emits ops `range` of the body at pointers `ptrs`, filling `vals`.

@@ -755,7 +755,10 @@ impl<'a> Lowering<'a> {
                             // every copy (a column's std for every row): store it instead.
                             let broadcast = (0..self.n_outer)
                                 .any(|l| self.loops[l] > 1 && mx.coef.iter().all(|r| r[l] == 0));
-                            if broadcast && !cheap(g, self.cse, x) && !matches!(g.nodes[x].op, Op::Reduce { .. }) {
+                            if broadcast
+                                && !cheap(g, self.cse, x)
+                                && !matches!(g.nodes[x].op, Op::Reduce { .. })
+                            {
                                 return Err((x, Reason::Broadcast));
                             }
                             vec![(x, mx)]
