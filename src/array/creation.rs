@@ -7,7 +7,7 @@ use crate::error::Result;
 use crate::runtime::Buffer;
 use crate::shape::Shape;
 
-/// Rust data that [`array`] accepts: nested fixed-size arrays, `Vec`s, slices, or a scalar.
+/// Rust data that [`array()`] accepts: nested fixed-size arrays, `Vec`s, slices, or a scalar.
 pub trait IntoArrayData {
     /// The element type.
     type Elem: Element;

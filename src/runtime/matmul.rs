@@ -43,10 +43,10 @@ pub trait GemmElement:
 impl GemmElement for f32 {}
 impl GemmElement for f64 {}
 
-/// Computes `C = A · B` (overwriting C) with `f32` elements; see [`gemm`].
+/// Computes `C = A · B` (overwriting C) with `f32` elements; see [`gemm()`].
 ///
 /// # Safety
-/// See [`gemm`].
+/// See [`gemm()`].
 ///
 /// ```
 /// use lazynp::runtime::mat::{MatMut, MatRef};
@@ -72,10 +72,10 @@ pub unsafe fn gemm_f32(
     unsafe { gemm(a, b, c, threads, epilogue) }
 }
 
-/// Computes `C = A · B` (overwriting C) with `f64` elements; see [`gemm`].
+/// Computes `C = A · B` (overwriting C) with `f64` elements; see [`gemm()`].
 ///
 /// # Safety
-/// See [`gemm`].
+/// See [`gemm()`].
 ///
 /// ```
 /// use lazynp::runtime::mat::{MatMut, MatRef};
@@ -483,7 +483,7 @@ pub unsafe fn batched_small_f64(
 
 /// `C_t = A_t · B_t` for `t in 0..batch.count` (C overwritten) with a kernel specialised for the exact
 /// `(m, k, n)` and strides, unpacked: for many small products where packing would dominate. Shapes
-/// with `m*k*n > 32768` (or huge strides) fall back to one single-threaded [`gemm`] per item.
+/// with `m*k*n > 32768` (or huge strides) fall back to one single-threaded [`gemm()`] per item.
 ///
 /// # Safety
 /// Every element of every item of A and B must be readable and every element of every item of C
