@@ -91,3 +91,23 @@ fn dumps_are_deterministic_and_show_kernels() {
     assert!(dot.contains("subgraph cluster_0"));
     assert!(build().dump_graph().contains("sum(axes=[0])"));
 }
+
+#[test]
+fn eager_chains_write_in_place_into_dying_intermediates() {
+    // Eager: every op is a kernel; each intermediate dies at its only reader, which then writes
+    // its output into the same buffer. The result must still be right.
+    let a = data(100_000).eval().unwrap();
+    let y = ((&a * 2.0 + 1.0) * 3.0 - 4.0) / 5.0;
+    let eager = y
+        .eval_with(&EvalOptions::eager())
+        .unwrap()
+        .to_vec::<f32>()
+        .unwrap();
+    let want = ((&a * 2.0 + 1.0) * 3.0 - 4.0) / 5.0;
+    let want = want
+        .eval_with(&EvalOptions::interpreter())
+        .unwrap()
+        .to_vec::<f32>()
+        .unwrap();
+    assert_eq!(eager, want);
+}

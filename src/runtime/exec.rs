@@ -70,12 +70,33 @@ pub fn run(
                 ..
             } => {
                 let (code, hit) = code_for(&codes[si], kernel)?;
-                let ins: Vec<Arc<Buffer>> = inputs
+                let ins: Vec<*const u8> = inputs
                     .iter()
-                    .map(|&k| values[k].clone().expect("kernel input computed earlier"))
+                    .map(|&k| {
+                        values[k]
+                            .as_ref()
+                            .expect("kernel input computed earlier")
+                            .as_ptr()
+                    })
                     .collect();
-                let lens: Vec<usize> = outputs.iter().map(|&o| g.nodes[o].size()).collect();
-                let outs = run_kernel(&code, kernel, &ins, &lens, threads);
+                let outs: Vec<Buffer> = outputs
+                    .iter()
+                    .enumerate()
+                    .map(|(j, &o)| {
+                        in_place(
+                            g,
+                            plan,
+                            kernel,
+                            inputs,
+                            j,
+                            g.nodes[o].size(),
+                            &readers,
+                            &mut values,
+                        )
+                        .unwrap_or_else(|| Buffer::for_output(g.nodes[o].dtype, g.nodes[o].size()))
+                    })
+                    .collect();
+                let outs = run_kernel(&code, kernel, &ins, outs, threads);
                 let written: Vec<(usize, Buffer)> = outputs.iter().copied().zip(outs).collect();
                 (written, (kernel.bytes(), kernel.flops(), hit, code.lanes))
             }
@@ -210,6 +231,45 @@ fn run_matmul_with_epilogue(
         Some(&epi),
     )?;
     Ok(vec![(m, product), (*root, out)])
+}
+
+#[allow(clippy::too_many_arguments)]
+/// `in-place`: the buffer of an input that dies at this step, read once at exactly the index
+/// the `j`-th output is written, of the same dtype and size, becomes that output's buffer (an
+/// elementwise kernel reads each element before writing it, and no other argument reads it).
+fn in_place(
+    g: &Graph,
+    plan: &Plan,
+    kernel: &Kernel,
+    inputs: &[usize],
+    j: usize,
+    out_len: usize,
+    readers: &[usize],
+    values: &mut [Option<Arc<Buffer>>],
+) -> Option<Buffer> {
+    if kernel.strategy() != Strategy::Elementwise {
+        return None;
+    }
+    let out_arg = kernel.args.iter().filter(|a| a.output).nth(j)?;
+    let in_args: Vec<_> = kernel.args.iter().filter(|a| !a.output).collect();
+    let (_, &x) = inputs.iter().enumerate().find(|&(p, &x)| {
+        let a = in_args[p];
+        inputs.iter().filter(|&&y| y == x).count() == 1
+            && readers[x] == 1
+            && !g.materialize[x]
+            && !g.is_realized(x)
+            && plan.reasons[x].is_some()
+            && a.dtype == out_arg.dtype
+            && a.strides == out_arg.strides
+            && a.offset == out_arg.offset
+            && values[x]
+                .as_ref()
+                .is_some_and(|b| Arc::strong_count(b) == 1)
+    })?;
+    if values[x].as_ref()?.len() != out_len {
+        return None;
+    }
+    Arc::try_unwrap(values[x].take()?).ok()
 }
 
 /// Nodes whose buffers a step reads.
@@ -353,22 +413,16 @@ pub fn pool(threads: usize) -> &'static rayon::ThreadPool {
     p
 }
 
-/// Runs one compiled kernel; returns one new buffer per output argument (`lens` elements each).
+/// Runs one compiled kernel writing into `outs` (one buffer per output argument, in order).
 pub fn run_kernel(
     code: &Compiled,
     k: &Kernel,
-    ins: &[Arc<Buffer>],
-    lens: &[usize],
+    inputs: &[*const u8],
+    mut outs: Vec<Buffer>,
     threads: usize,
 ) -> Vec<Buffer> {
-    let mut outs: Vec<Buffer> = k
-        .args
-        .iter()
-        .filter(|a| a.output)
-        .zip(lens)
-        .map(|(a, &n)| Buffer::for_output(a.dtype, n))
-        .collect();
-    if lens.iter().all(|&n| n == 0) || k.iterations() == 0 && k.strategy() == Strategy::Elementwise
+    if outs.iter().all(|b| b.is_empty())
+        || k.iterations() == 0 && k.strategy() == Strategy::Elementwise
     {
         return outs;
     }
@@ -377,12 +431,11 @@ pub fn run_kernel(
         let r = k.reduce.as_ref().expect("reducing kernel");
         Buffer::for_output(r.dtype, k.dims[..k.n_outer].iter().product())
     });
-    let inputs: Vec<*const u8> = ins.iter().map(|b| b.as_ptr()).collect();
     let outputs: Vec<*mut u8> = outs.iter_mut().map(|b| b.as_mut_ptr()).collect();
     let prep = Prepared::new(
         code,
         k,
-        &inputs,
+        inputs,
         &outputs,
         scratch.as_mut().map(|s| s.as_mut_ptr()),
     );
