@@ -59,10 +59,41 @@ pub struct Choice {
     pub lib_seconds: f64,
 }
 
+/// The rates the model uses: measured once per process, or fixed through the environment
+/// variable `LAZYNP_MATMUL_MODEL="jit=<f32 GFLOP/s>,lib=<f32 GFLOP/s>,overhead_us=<µs>"` (for
+/// reproducible plans in tests; f64 rates are taken as half).
+pub fn model() -> &'static (f64, super::gemm_lib::Throughput) {
+    static MODEL: OnceLock<(f64, super::gemm_lib::Throughput)> = OnceLock::new();
+    MODEL.get_or_init(|| {
+        if let Ok(spec) = std::env::var("LAZYNP_MATMUL_MODEL") {
+            let get = |key: &str| {
+                spec.split(',')
+                    .filter_map(|kv| kv.split_once('='))
+                    .find(|(k, _)| k.trim() == key)
+                    .and_then(|(_, v)| v.trim().parse::<f64>().ok())
+            };
+            let lib = get("lib").unwrap_or(100.0);
+            let fixed = super::gemm_lib::Throughput {
+                small_n: 32,
+                medium_n: 128,
+                f32_small_gflops: lib,
+                f32_medium_gflops: lib,
+                f64_small_gflops: lib / 2.0,
+                f64_medium_gflops: lib / 2.0,
+                call_overhead_s: get("overhead_us").unwrap_or(1.0) * 1e-6,
+                copy_gbps: 20.0,
+            };
+            return (get("jit").unwrap_or(30.0), fixed);
+        }
+        (
+            0.65 * super::gemm_lib::measure_fma_peak_f32(),
+            super::gemm_lib::measured().clone(),
+        )
+    })
+}
+
 fn jit_gflops(dtype: DType) -> f64 {
-    static PEAK: OnceLock<f64> = OnceLock::new();
-    let peak = *PEAK.get_or_init(super::gemm_lib::measure_fma_peak_f32);
-    let f32_rate = 0.65 * peak;
+    let f32_rate = model().0;
     if dtype == DType::F64 {
         f32_rate / 2.0
     } else {
@@ -80,7 +111,7 @@ pub fn choose(
     n: usize,
 ) -> Choice {
     let flops = 2.0 * m as f64 * k as f64 * n as f64;
-    let lib_seconds = super::gemm_lib::measured().gemm_seconds(dtype, m, n, k);
+    let lib_seconds = model().1.gemm_seconds(dtype, m, n, k);
     let jit_seconds = flops / (jit_gflops(dtype) * 1e9);
     let small = batch > 1 && m * k * n <= SMALL;
     let backend = match requested {
