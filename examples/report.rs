@@ -139,6 +139,32 @@ fn fusion_example(quick: bool) -> String {
     )
 }
 
+/// Which backend each matmul workload used, with the cost model's estimates (from `explain()`).
+fn matmul_backends(quick: bool, full: bool) -> String {
+    let ws = if quick {
+        vec![workloads::linear(16, 8, 8), workloads::matmul(16)]
+    } else if full {
+        vec![
+            workloads::linear(4096, 512, 512),
+            workloads::matmul(512),
+            workloads::matmul(1024),
+        ]
+    } else {
+        vec![workloads::linear(1024, 512, 512), workloads::matmul(512)]
+    };
+    let mut s = String::from("Matmul backends (`explain()`):\n");
+    for w in &ws {
+        let text = w.build().explain();
+        for line in text
+            .lines()
+            .filter(|l| l.contains("runtime matmul") || l.contains("epilogue of"))
+        {
+            s.push_str(&format!("  {} {}: {}\n", w.name, w.size, line.trim()));
+        }
+    }
+    s
+}
+
 fn write_outputs(
     dir: &Path,
     rows: &[Row],
@@ -221,7 +247,11 @@ fn run(args: &Args) -> Result<()> {
     };
 
     let table = render::table(&rows, &limits, &peers);
-    let explain = fusion_example(args.quick);
+    let explain = format!(
+        "{}\n{}",
+        matmul_backends(args.quick, cfg.full),
+        fusion_example(args.quick)
+    );
     if args.json {
         print!("{}", render::json(&rows, &limits, &peers));
     } else {
