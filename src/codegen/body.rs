@@ -231,7 +231,8 @@ impl Emitter<'_, '_> {
         }
     }
 
-    fn binary(&mut self, op: BinaryOp, a: Value, b: Value, dt: DType) -> Value {
+    /// Emits a binary op on values of `dt` (shared by the body and reduction combines).
+    pub fn binary(&mut self, op: BinaryOp, a: Value, b: Value, dt: DType) -> Value {
         if dt.is_float() {
             return self.float_binary(op, a, b, dt);
         }

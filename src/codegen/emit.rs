@@ -411,30 +411,7 @@ impl Emitter<'_, '_> {
             let keep = self.b.ins().bor(keep, nan);
             return self.select(keep, acc, x);
         }
-        self.apply_binary(bop, acc, x, dt)
-    }
-
-    fn apply_binary(&mut self, op: BinaryOp, a: Value, b: Value, dt: DType) -> Value {
-        // Reuse the body emitter through a tiny synthetic path.
-        match (op, dt.is_float()) {
-            (BinaryOp::Add, true) => self.b.ins().fadd(a, b),
-            (BinaryOp::Mul, true) => self.b.ins().fmul(a, b),
-            (BinaryOp::Add, false) => self.b.ins().iadd(a, b),
-            (BinaryOp::Mul, false) => self.b.ins().imul(a, b),
-            (BinaryOp::And, _) => self.b.ins().band(a, b),
-            (BinaryOp::Or, _) => self.b.ins().bor(a, b),
-            (BinaryOp::Maximum | BinaryOp::Minimum, false) => {
-                let cc = match (op == BinaryOp::Maximum, dt.is_signed_int()) {
-                    (true, true) => IntCC::SignedGreaterThanOrEqual,
-                    (true, false) => IntCC::UnsignedGreaterThanOrEqual,
-                    (false, true) => IntCC::SignedLessThanOrEqual,
-                    (false, false) => IntCC::UnsignedLessThanOrEqual,
-                };
-                let c = self.b.ins().icmp(cc, a, b);
-                self.select(c, a, b)
-            }
-            _ => unreachable!("{op:?} is not a reduction combine"),
-        }
+        self.binary(bop, acc, x, dt)
     }
 
     /// Reduces a vector to a scalar, lane by lane in order.
@@ -660,38 +637,29 @@ impl Emitter<'_, '_> {
                 e.b.def_var(acc, r);
             }
         };
+        // One step: two vectors into the two accumulators.
+        let pair = |e: &mut Self, i: Value| {
+            e.lanes = lanes;
+            let x0 = load_step(e, i);
+            let j = e.b.ins().iadd_imm_s(i, lanes as i64);
+            let x1 = load_step(e, j);
+            let c0 = e.b.use_var(a0);
+            let c1 = e.b.use_var(a1);
+            let n0 = e.combine(op, dt, c0, x0);
+            let n1 = e.combine(op, dt, c1, x1);
+            e.b.def_var(a0, n0);
+            e.b.def_var(a1, n1);
+        };
         if kahan {
             self.for_range(start, vec_end, block, &mut |e, bi| {
                 reset(e);
                 let bend = e.b.ins().iadd_imm_s(bi, block);
-                e.for_range(bi, bend, 2 * lanes as i64, &mut |e, i| {
-                    e.lanes = lanes;
-                    let x0 = load_step(e, i);
-                    let j = e.b.ins().iadd_imm_s(i, lanes as i64);
-                    let x1 = load_step(e, j);
-                    let c0 = e.b.use_var(a0);
-                    let c1 = e.b.use_var(a1);
-                    let n0 = e.combine(op, dt, c0, x0);
-                    let n1 = e.combine(op, dt, c1, x1);
-                    e.b.def_var(a0, n0);
-                    e.b.def_var(a1, n1);
-                });
+                e.for_range(bi, bend, 2 * lanes as i64, &mut |e, i| pair(e, i));
                 fold(e);
             });
         } else {
             reset(self);
-            self.for_range(start, vec_end, 2 * lanes as i64, &mut |e, i| {
-                e.lanes = lanes;
-                let x0 = load_step(e, i);
-                let j = e.b.ins().iadd_imm_s(i, lanes as i64);
-                let x1 = load_step(e, j);
-                let c0 = e.b.use_var(a0);
-                let c1 = e.b.use_var(a1);
-                let n0 = e.combine(op, dt, c0, x0);
-                let n1 = e.combine(op, dt, c1, x1);
-                e.b.def_var(a0, n0);
-                e.b.def_var(a1, n1);
-            });
+            self.for_range(start, vec_end, 2 * lanes as i64, &mut |e, i| pair(e, i));
             fold(self);
         }
         // Scalar tail.
