@@ -113,7 +113,9 @@ pub fn choose(
     let flops = 2.0 * m as f64 * k as f64 * n as f64;
     let lib_seconds = model().1.gemm_seconds(dtype, m, n, k);
     let jit_seconds = flops / (jit_gflops(dtype) * 1e9);
-    let small = batch > 1 && m * k * n <= SMALL;
+    // The unpacked kernel keeps an m×n block of accumulators in registers: beyond 64 elements
+    // (16 f32x4 vectors) it spills, and one library call per item is faster.
+    let small = batch > 1 && m * k * n <= SMALL && m * n <= 64;
     let backend = match requested {
         MatmulBackend::Auto if small => MatmulBackend::Jit,
         MatmulBackend::Auto if jit_seconds < lib_seconds => MatmulBackend::Jit,
@@ -166,7 +168,12 @@ pub fn matmul_into(
         return Ok(());
     }
     let choice = choose(requested, dtype, batch, m, k, n);
-    let (pa, pb, pc) = (a.0.as_ptr(), b.0.as_ptr(), out.as_mut_ptr());
+    // Addresses as integers so the per-item closures can run on worker threads.
+    let (pa, pb, pc) = (
+        a.0.as_ptr() as usize,
+        b.0.as_ptr() as usize,
+        out.as_mut_ptr() as usize,
+    );
     let mut offsets: Vec<(isize, isize, isize)> = Vec::with_capacity(batch);
     let mut idx_c = 0isize;
     let mut push = |bi: &[usize]| {
@@ -189,7 +196,7 @@ pub fn matmul_into(
     let (brs, bcs) = (b.1.strides[nd - 2], b.1.strides[nd - 1]);
     macro_rules! run {
         ($t:ty, $jit:path, $lib:path, $small:path) => {{
-            let mat = |p: *const u8, off: isize, rows, cols, rs, cs| MatRef::<$t> {
+            let mat = |p: usize, off: isize, rows, cols, rs, cs| MatRef::<$t> {
                 // SAFETY: `off` is an element index inside the buffer (from its view).
                 ptr: unsafe { (p as *const $t).offset(off) },
                 rows,
@@ -216,24 +223,40 @@ pub fn matmul_into(
                 } else {
                     0
                 };
-                let bt = super::matmul::Batch {
-                    count: batch,
-                    a: sa,
-                    b: sb,
-                    c: (m * n) as isize,
+                // Items are independent: chunks of them run on the worker threads (each item
+                // is computed by the same kernel whatever the chunking, so bits never change).
+                let chunk = batch.div_ceil(4 * threads).max(1);
+                let run_chunk = |c: usize| -> Result<()> {
+                    let (first, count) = (c * chunk, chunk.min(batch - c * chunk));
+                    let bt = super::matmul::Batch {
+                        count,
+                        a: sa,
+                        b: sb,
+                        c: (m * n) as isize,
+                    };
+                    let f = first as isize;
+                    // SAFETY: every item's A, B (at uniform batch strides, checked) and C block
+                    // lie inside their buffers; C does not alias A or B (fresh buffer); chunks
+                    // write disjoint items.
+                    unsafe {
+                        $small(
+                            mat(pa, oa + f * sa, m, k, ars, acs),
+                            mat(pb, ob + f * sb, k, n, brs, bcs),
+                            cmat(f * (m * n) as isize),
+                            bt,
+                        )
+                    }
                 };
-                // SAFETY: every item's A, B (at uniform batch strides, checked) and C block lie
-                // inside their buffers; C does not alias A or B (fresh buffer).
-                unsafe {
-                    $small(
-                        mat(pa, oa, m, k, ars, acs),
-                        mat(pb, ob, k, n, brs, bcs),
-                        cmat(0),
-                        bt,
-                    )?
-                };
+                let chunks = batch.div_ceil(chunk);
+                if threads > 1 && chunks > 1 {
+                    use rayon::prelude::*;
+                    super::exec::pool(threads)
+                        .install(|| (0..chunks).into_par_iter().try_for_each(run_chunk))?;
+                } else {
+                    (0..chunks).try_for_each(run_chunk)?;
+                }
             } else {
-                for &(oa, ob, oc) in &offsets {
+                let item = |&(oa, ob, oc): &(isize, isize, isize), th: usize| -> Result<()> {
                     let (am, bm, cm) = (
                         mat(pa, oa, m, k, ars, acs),
                         mat(pb, ob, k, n, brs, bcs),
@@ -242,9 +265,18 @@ pub fn matmul_into(
                     // SAFETY: as above; each call writes its own C block.
                     unsafe {
                         match choice.backend {
-                            MatmulBackend::Library => $lib(am, bm, cm, threads, epilogue)?,
-                            _ => $jit(am, bm, cm, threads, epilogue)?,
+                            MatmulBackend::Library => $lib(am, bm, cm, th, epilogue),
+                            _ => $jit(am, bm, cm, th, epilogue),
                         }
+                    }
+                };
+                if offsets.len() > 1 && threads > 1 {
+                    use rayon::prelude::*;
+                    super::exec::pool(threads)
+                        .install(|| offsets.par_iter().try_for_each(|o| item(o, 1)))?;
+                } else {
+                    for o in &offsets {
+                        item(o, threads)?;
                     }
                 }
             }
