@@ -101,8 +101,9 @@ pub(crate) fn constant(value: Scalar, dtype: DType, shape: &[usize]) -> Array {
     Array::build(Op::Const(value.cast(dtype)), dtype, shape.to_vec(), &[])
 }
 
-/// Converts a weak scalar to `dtype`, refusing out-of-range ints as NumPy 2 does.
-fn weak_to(s: Scalar, dtype: DType) -> Result<Array> {
+/// A weak scalar as a constant of `dtype` and `shape`, refusing out-of-range ints as NumPy 2
+/// does.
+fn weak_to(s: Scalar, dtype: DType, shape: &[usize]) -> Result<Array> {
     if let (Some((lo, hi)), Scalar::Int(_) | Scalar::UInt(_)) = (dtype.int_range(), s) {
         let v = match s {
             Scalar::Int(i) => i as i128,
@@ -116,7 +117,7 @@ fn weak_to(s: Scalar, dtype: DType) -> Result<Array> {
             });
         }
     }
-    Ok(constant(s, dtype, &[]))
+    Ok(constant(s, dtype, shape))
 }
 
 /// The dtype an operand has, and whether it is weak.
@@ -169,7 +170,7 @@ pub(crate) fn broadcast(a: &Array, shape: &[usize]) -> Array {
 fn materialize(o: &Operand, dtype: DType) -> Result<Array> {
     match o {
         Operand::Array(a) => Ok(cast(a, dtype)),
-        Operand::Weak(s) => weak_to(*s, dtype),
+        Operand::Weak(s) => weak_to(*s, dtype, &[]),
     }
 }
 
@@ -217,9 +218,19 @@ pub(crate) fn binary(op: BinaryOp, a: impl Into<Operand>, b: impl Into<Operand>)
         }
         _ => common,
     };
-    let (x, y) = (materialize(&a, compute)?, materialize(&b, compute)?);
-    let shape = broadcast_shapes(&[x.shape(), y.shape()])?;
-    let (x, y) = (broadcast(&x, &shape), broadcast(&y, &shape));
+    let dims = |o: &Operand| match o {
+        Operand::Array(arr) => arr.shape().to_vec(),
+        Operand::Weak(_) => vec![],
+    };
+    let shape = broadcast_shapes(&[&dims(&a), &dims(&b)])?;
+    // A weak scalar becomes one constant node of the result's shape (no storage).
+    let at = |o: &Operand| -> Result<Array> {
+        match o {
+            Operand::Weak(s) => weak_to(*s, compute, &shape),
+            Operand::Array(_) => Ok(broadcast(&materialize(o, compute)?, &shape)),
+        }
+    };
+    let (x, y) = (at(&a)?, at(&b)?);
     let out = if op.is_comparison() {
         DType::Bool
     } else {
