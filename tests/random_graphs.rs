@@ -447,3 +447,15 @@ fn checker_is_not_vacuous() {
         "{skipped} unbounded vs {bounded} bounded"
     );
 }
+
+#[test]
+fn regression_one_reduction_reached_through_two_maps() {
+    // seed 1025663: the same reduction read directly and through a 0-d view + broadcast gave two
+    // accumulators; maps are now normalised so both paths share one.
+    modes_agree(|| {
+        let v0 = lazynp::array([4i32]);
+        let v1 = &v0 & &v0;
+        let v2 = v1.any(-1);
+        lazynp::where_(&v2, &v2, &v1)
+    });
+}

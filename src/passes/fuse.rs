@@ -369,7 +369,11 @@ fn fuse_matmul_epilogues(
             .filter(|a| !a.output)
             .zip(&inputs)
             .filter(|(_, i)| **i == m)
-            .all(|(a, _)| a.strides == [n, 1] && a.offset == 0);
+            .all(|(a, _)| {
+                // Extent-1 dims carry stride 0 after normalisation: any stride reads index 0.
+                let own = [n, 1];
+                a.offset == 0 && (0..2).all(|d| mn.shape[d] == 1 || a.strides[d] == own[d])
+            });
         if kernel.dims == mn.shape && reads_at_own_index {
             steps[ki] = Step::Kernel {
                 root,
@@ -568,6 +572,7 @@ impl<'a> Lowering<'a> {
             off: vec![0; rshape.len()],
             loops: nl,
         };
+        let identity = self.normalize(identity, &rshape);
         self.identity = Some(identity.clone());
         let value = self.lower(self.root, identity.clone())?;
         self.push_output(self.root, value, &identity);
@@ -711,13 +716,40 @@ impl<'a> Lowering<'a> {
     }
 
     /// Lowers node `i` evaluated at `map` (iteratively: an explicit stack, no recursion).
+    /// Canonical form of a map into a node of `shape`: extent-1 node dims and extent-1 loop
+    /// dims carry no index information, so their coefficients are zeroed. Two paths to the same
+    /// element then share one memo entry (one value, one reduction).
+    fn normalize(&self, mut m: Map, shape: &[usize]) -> Map {
+        for (d, row) in m.coef.iter_mut().enumerate() {
+            if shape[d] == 1 {
+                row.iter_mut().for_each(|c| *c = 0);
+                m.off[d] = 0;
+            }
+        }
+        for (l, &ext) in self.loops.iter().enumerate() {
+            if ext == 1 {
+                m.coef.iter_mut().for_each(|row| row[l] = 0);
+            }
+        }
+        m
+    }
+
     fn lower(&mut self, i: usize, map: Map) -> Result<usize, Fail> {
-        let mut stack: Vec<(usize, Map, bool)> = vec![(self.cse.canon[i], map.clone(), false)];
+        let root = self.cse.canon[i];
+        let map = self.normalize(map, &self.g.nodes[root].shape);
+        let mut stack: Vec<(usize, Map, bool)> = vec![(root, map.clone(), false)];
         while let Some((node, m, expanded)) = stack.pop() {
             if self.memo.contains_key(&(node, m.clone())) {
                 continue;
             }
-            let deps = self.deps(node, &m)?;
+            let deps: Vec<(usize, Map)> = self
+                .deps(node, &m)?
+                .into_iter()
+                .map(|(k, mk)| {
+                    let mk = self.normalize(mk, &self.g.nodes[k].shape);
+                    (k, mk)
+                })
+                .collect();
             if !expanded && deps.iter().any(|d| !self.memo.contains_key(d)) {
                 stack.push((node, m, true));
                 for d in deps.into_iter().rev() {
@@ -728,7 +760,7 @@ impl<'a> Lowering<'a> {
             let v = self.finish(node, &m, &deps)?;
             self.memo.insert((node, m), v);
         }
-        Ok(self.memo[&(self.cse.canon[i], map)])
+        Ok(self.memo[&(root, map)])
     }
 
     /// The (node, map) pairs node `i` at `m` needs first.
@@ -848,6 +880,11 @@ impl<'a> Lowering<'a> {
                 }
             }
             Op::Reduce { op, .. } => {
+                if self.reduce.is_some() {
+                    // The same reduction read at two different outer indices: one accumulator
+                    // cannot serve both, so it gets its own kernel.
+                    return Err((i, Reason::BroadcastReduce));
+                }
                 let value = d[0];
                 let vdt = self.types[value];
                 self.reduce = Some(KReduce {
