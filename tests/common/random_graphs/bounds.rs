@@ -140,7 +140,10 @@ fn unary_bound(op: Un, x: &Array, ex: Option<Array>, z: &Array) -> Result<Array,
             let outside = np::where_(&(&xs + &ex).lt(0.0), 0.0, inf);
             np::where_(&lo.gt(0.0), &(&ex / &lo), &outside) + &az * rtol + eta
         }
-        Un::Tanh | Un::Sin | Un::Cos => np::minimum(&ex, 2.0) + &az * rtol + eta,
+        // Bounded outputs, but an unbounded input may be ±inf on one side (sin/cos give NaN).
+        Un::Tanh | Un::Sin | Un::Cos => {
+            np::where_(&ex.isfinite(), &np::minimum(&ex, 2.0), inf) + &az * rtol + eta
+        }
         Un::Sigmoid => &ex * 0.25 + &az * (rtol + 3.0 * u) + eta,
         _ => return Err(format!("bound: {op:?} on inexact input")),
     })
