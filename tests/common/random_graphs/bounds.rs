@@ -142,7 +142,7 @@ fn unary_bound(op: Un, x: &Array, ex: Option<Array>, z: &Array) -> Result<Array,
         }
         // Bounded outputs, but an unbounded input may be ±inf on one side (sin/cos give NaN).
         Un::Tanh | Un::Sin | Un::Cos => {
-            np::where_(&ex.isfinite(), &np::minimum(&ex, 2.0), inf) + &az * rtol + eta
+            np::where_(&ex.isfinite(), np::minimum(&ex, 2.0), inf) + &az * rtol + eta
         }
         Un::Sigmoid => &ex * 0.25 + &az * (rtol + 3.0 * u) + eta,
         _ => return Err(format!("bound: {op:?} on inexact input")),
