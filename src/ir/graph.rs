@@ -34,8 +34,8 @@ impl Graph {
     pub fn lower(roots: &[NodeRef]) -> Graph {
         let mut found: FxHashMap<*const super::Node, NodeRef> = FxHashMap::default();
         let mut pending_inputs: FxHashMap<*const super::Node, Vec<NodeRef>> = FxHashMap::default();
-        found.reserve(64);
-        pending_inputs.reserve(64);
+        found.reserve(256);
+        pending_inputs.reserve(256);
         let mut stack: Vec<NodeRef> = roots.to_vec();
         while let Some(n) = stack.pop() {
             let key = Arc::as_ptr(&n);
