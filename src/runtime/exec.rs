@@ -205,8 +205,32 @@ fn run_matmul_with_epilogue(
     let (code, _) = code_for(slot, kernel)?;
     let mn = &g.nodes[m];
     let mut product = Buffer::for_output(mn.dtype, mn.size());
-    let mut out = Buffer::for_output(g.nodes[*root].dtype, g.nodes[*root].size());
+    // In place when the epilogue writes the product's dtype at the product's own index and reads
+    // the product once: each element is loaded before it is overwritten, in the same call.
+    let out_arg = kernel.args.iter().find(|a| a.output).expect("an output");
+    let product_args: Vec<_> = kernel
+        .args
+        .iter()
+        .filter(|a| !a.output)
+        .zip(inputs)
+        .filter(|(_, i)| **i == m)
+        .map(|(a, _)| a)
+        .collect();
+    let in_place = out_arg.dtype == mn.dtype
+        && product_args.len() == 1
+        && product_args[0].strides == out_arg.strides
+        && product_args[0].offset == out_arg.offset;
+    let mut out = if in_place {
+        Buffer::for_output(mn.dtype, 0)
+    } else {
+        Buffer::for_output(g.nodes[*root].dtype, g.nodes[*root].size())
+    };
     let pp = product.as_mut_ptr() as *const u8;
+    let op = if in_place {
+        pp as *mut u8
+    } else {
+        out.as_mut_ptr()
+    };
     let in_ptrs: Vec<*const u8> = inputs
         .iter()
         .map(|&i| {
@@ -217,7 +241,7 @@ fn run_matmul_with_epilogue(
             }
         })
         .collect();
-    let prep = Prepared::new(&code, kernel, &in_ptrs, &[out.as_mut_ptr()], None);
+    let prep = Prepared::new(&code, kernel, &in_ptrs, &[op], None);
     let epi = |r0: usize, r1: usize, c0: usize, c1: usize| {
         prep.call(&[r0 as i64, c0 as i64], &[r1 as i64, c1 as i64]);
     };
@@ -231,6 +255,9 @@ fn run_matmul_with_epilogue(
         &mut product,
         Some(&epi),
     )?;
+    if in_place {
+        return Ok(vec![(*root, product)]);
+    }
     Ok(vec![(m, product), (*root, out)])
 }
 
