@@ -399,18 +399,8 @@ impl Emitter<'_, '_> {
             ReduceOp::Any => BinaryOp::Or,
             ReduceOp::ArgMax | ReduceOp::ArgMin => unreachable!("arg reductions track indices"),
         };
-        // np.maximum(acc, x): keep the accumulator only if strictly better or NaN.
-        if matches!(bop, BinaryOp::Maximum | BinaryOp::Minimum) && dt.is_float() {
-            let cc = if bop == BinaryOp::Maximum {
-                FloatCC::GreaterThan
-            } else {
-                FloatCC::LessThan
-            };
-            let keep = self.b.ins().fcmp(cc, acc, x);
-            let nan = self.b.ins().fcmp(FloatCC::Unordered, acc, acc);
-            let keep = self.b.ins().bor(keep, nan);
-            return self.select(keep, acc, x);
-        }
+        // np.maximum(acc, x) etc.: the body's own ops, so a reduction and an elementwise
+        // maximum agree bit for bit (ties and NaN included).
         self.binary(bop, acc, x, dt)
     }
 
