@@ -99,6 +99,9 @@ pub struct Kernel {
     pub reduce: Option<KReduce>,
     /// `(op, arg)`: store op's value into output arg at the current (outer) index.
     pub stores: Vec<(usize, usize)>,
+    /// `(op, arg)`: stores made per element inside the reduced loops (an input of the
+    /// reduction that another kernel also reads, written in the same pass).
+    pub inner_stores: Vec<(usize, usize)>,
 }
 
 impl Kernel {
@@ -271,6 +274,9 @@ impl Kernel {
                 },
             };
             let _ = writeln!(s, "  %{i} = {text} : {t}");
+        }
+        for (op, arg) in &self.inner_stores {
+            let _ = writeln!(s, "  store.inner a{arg} <- %{op}");
         }
         for (op, arg) in &self.stores {
             let _ = writeln!(s, "  store a{arg} <- %{op}");

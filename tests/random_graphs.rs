@@ -459,3 +459,31 @@ fn regression_one_reduction_reached_through_two_maps() {
         lazynp::where_(&v2, &v2, &v1)
     });
 }
+
+#[test]
+fn regression_inner_output_only_when_the_reduction_covers_it() {
+    // seed 413792: a shared input of a reduction is written from inside the reducing kernel's
+    // loop only if that loop visits all of it; here only one row of the reduction is needed.
+    modes_agree(|| {
+        // All true: an element the kernel failed to write would read as false, giving 1/0.
+        let v0 = Array::from_shape_vec([5, 3, 5], vec![true; 75]).unwrap();
+        let v1 = v0.abs();
+        let v3 = v1.any(-3).slice(lazynp::s![..-2;-1]);
+        &v3 / &v1
+    });
+}
+
+#[test]
+fn regression_outer_extra_output_read_inside_an_empty_reduction() {
+    // seed 400495: a held 0-d cast also feeds a reduction over an empty domain; its store must
+    // be an outer store, not one inside the (zero-trip) reduced loop.
+    modes_agree(|| {
+        let v1 = lazynp::scalar(6u8);
+        let v2 = v1.astype(DType::I8);
+        let v4 = lazynp::zeros([0, 2], DType::I32);
+        let v5 = v1.argmax(..);
+        let v7 = lazynp::where_(&v2, &v4, &v5);
+        let _ = v7.prod([0, 1]);
+        v2
+    });
+}

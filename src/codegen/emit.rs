@@ -35,13 +35,15 @@ pub fn vector_lanes(k: &Kernel) -> usize {
         }
         size == dt.size()
     };
-    for a in &k.args {
+    for (j, a) in k.args.iter().enumerate() {
         if a.dtype == DType::Bool || !same(a.dtype) {
             return 1;
         }
         let s = a.strides[vdim];
+        // Outputs stored inside the reduced loops are written by SIMD stores too.
+        let inner = k.inner_stores.iter().any(|&(_, arg)| arg == j);
         let ok = if a.output {
-            s == 1 || strategy == Strategy::InnerReduce
+            s == 1 || (strategy == Strategy::InnerReduce && !inner)
         } else {
             s == 0 || s == 1
         };
@@ -328,11 +330,20 @@ impl Emitter<'_, '_> {
         vals[i] = Some(v);
     }
 
+    /// Stores after the loop body (elementwise) or the reduction (its epilogue).
     fn stores(&mut self, ptrs: &[Value], vals: &mut [Option<Value>]) {
         let needed: Vec<usize> = self.k.stores.iter().map(|&(op, _)| op).collect();
         self.ensure(&needed, ptrs, vals);
         for &(op, arg) in &self.k.stores {
             let v = vals[op].expect("stored value emitted");
+            self.store(v, ptrs[arg]);
+        }
+    }
+
+    /// Stores made per element inside the reduced loops (a shared input of the reduction).
+    fn inner_stores(&mut self, ptrs: &[Value], vals: &[Option<Value>]) {
+        for &(op, arg) in &self.k.inner_stores {
+            let v = vals[op].expect("inner stored value computed in the loop body");
             self.store(v, ptrs[arg]);
         }
     }
@@ -467,6 +478,7 @@ impl Emitter<'_, '_> {
             let step = |e: &mut Self, at: &[Value], i: Option<Value>| {
                 let mut vals = vec![None; n];
                 e.body_ops(inner_ops.clone(), at, &mut vals);
+                e.inner_stores(at, &vals);
                 let x = vals[value].expect("reduced value");
                 if arg {
                     e.arg_step(op, dt, acc, idx, x, i.expect("index"));
@@ -605,6 +617,7 @@ impl Emitter<'_, '_> {
             let p = at(e, i);
             let mut vals = vec![None; n];
             e.body_ops(0..result, &p, &mut vals);
+            e.inner_stores(&p, &vals);
             vals[value].expect("value")
         };
         let reset = |e: &mut Self| {
@@ -688,6 +701,7 @@ impl Emitter<'_, '_> {
             e.innermost(f, no - 1, true, ptrs, lanes, &mut |e, at, _| {
                 let mut vals = vec![None; n];
                 e.body_ops(0..result, at, &mut vals);
+                e.inner_stores(at, &vals);
                 let x = vals[value].expect("value");
                 let s = e.load_mut(dt, at[scratch]);
                 let r = e.combine(op, dt, s, x);

@@ -215,6 +215,27 @@ fn mark_shared(
         if o == usize::MAX && !cheap(g, cse, i) {
             reasons[i] = Some(Reason::Shared);
             owner[i] = i;
+            // `inner output`: a shared node that is the direct input of a reduction is written
+            // from inside the reducing kernel's loop (softmax's exp, computed and summed in one
+            // pass) when every other reader runs after that kernel.
+            let valid = |k: usize| k < usize::MAX - 1;
+            let reducer = users[i].iter().copied().find(|&u| {
+                matches!(g.nodes[u].op, Op::Reduce { .. })
+                    && cse.canon[g.inputs[u][0]] == i
+                    && valid(owner[u])
+            });
+            if let Some(r) = reducer
+                && !no_extra[i]
+            {
+                let k = owner[r];
+                if users[i]
+                    .iter()
+                    .all(|&u| owner[u] == k || (valid(owner[u]) && owner[u] > k))
+                {
+                    extra[i] = Some(k);
+                    owner[i] = k;
+                }
+            }
         } else {
             owner[i] = o;
         }
@@ -478,6 +499,12 @@ struct Lowering<'a> {
     outputs: Vec<usize>,
     stores: Vec<(usize, usize)>,
     identity: Option<Map>,
+    /// Extra outputs met at a non-outer index: (node, value, map), validated after lowering.
+    pending_inner: Vec<(usize, usize, Map)>,
+    /// The reduction's input node and the map it is read at.
+    reduce_input: Option<(usize, Map)>,
+    /// Output arguments written inside the reduced loops.
+    inner_args: Vec<usize>,
     loops: Vec<usize>,
     n_outer: usize,
     reduce_node: Option<usize>,
@@ -514,6 +541,9 @@ impl<'a> Lowering<'a> {
             outputs: Vec::new(),
             stores: Vec::new(),
             identity: None,
+            pending_inner: Vec::new(),
+            reduce_input: None,
+            inner_args: Vec::new(),
             loops: g.nodes[root].shape.clone(),
             n_outer: g.nodes[root].shape.len(),
             reduce_node: None,
@@ -575,9 +605,34 @@ impl<'a> Lowering<'a> {
         let identity = self.normalize(identity, &rshape);
         self.identity = Some(identity.clone());
         let value = self.lower(self.root, identity.clone())?;
-        self.push_output(self.root, value, &identity);
+        for (i, v, m) in std::mem::take(&mut self.pending_inner) {
+            // Only when the loop nest visits every element of the node exactly once (the
+            // reduction may run over a slice of it, e.g. when only one row is needed).
+            let covers = self.loops.iter().product::<usize>() == self.g.nodes[i].size()
+                && m.off.iter().all(|&o| o == 0)
+                && m.coef
+                    .iter()
+                    .zip(&self.g.nodes[i].shape)
+                    .all(|(row, &ext)| {
+                        ext == 1
+                            || row
+                                .iter()
+                                .zip(&self.loops)
+                                .filter(|(c, _)| **c != 0)
+                                .map(|(c, &l)| (*c, l))
+                                .eq([(1isize, ext)])
+                    });
+            if !covers || self.reduce_input.as_ref() != Some(&(i, m.clone())) {
+                return Err((i, Reason::Stored));
+            }
+            self.push_output(i, v, &m, true);
+        }
+        self.push_output(self.root, value, &identity, false);
         let stores = std::mem::take(&mut self.stores);
         let (ops, types, stores, reduce) = self.order_ops(stores);
+        let (inner_stores, stores): (Vec<_>, Vec<_>) = stores
+            .into_iter()
+            .partition(|(_, a)| self.inner_args.contains(a));
         let mut kernel = Kernel {
             dims: self.loops,
             n_outer: self.n_outer,
@@ -586,6 +641,7 @@ impl<'a> Lowering<'a> {
             types,
             reduce,
             stores,
+            inner_stores,
         };
         if self.collapse {
             kernel.collapse_dims();
@@ -603,11 +659,13 @@ impl<'a> Lowering<'a> {
     }
 
     /// Adds an output argument writing `value` (node `node` at the identity map).
-    fn push_output(&mut self, node: usize, value: usize, identity: &Map) {
+    fn push_output(&mut self, node: usize, value: usize, map: &Map, inner: bool) {
         let nl = self.loops.len();
-        let (mut strides, offset) = identity.flat(&self.g.nodes[node].shape, nl);
-        for s in strides.iter_mut().skip(self.n_outer) {
-            *s = 0;
+        let (mut strides, offset) = map.flat(&self.g.nodes[node].shape, nl);
+        if !inner {
+            for s in strides.iter_mut().skip(self.n_outer) {
+                *s = 0;
+            }
         }
         self.args.push(Arg {
             dtype: self.g.nodes[node].dtype,
@@ -616,6 +674,9 @@ impl<'a> Lowering<'a> {
             output: true,
         });
         self.stores.push((value, self.args.len() - 1));
+        if inner {
+            self.inner_args.push(self.args.len() - 1);
+        }
         self.outputs.push(node);
     }
 
@@ -836,11 +897,14 @@ impl<'a> Lowering<'a> {
     fn finish(&mut self, i: usize, m: &Map, deps: &[(usize, Map)]) -> Result<usize, Fail> {
         let v = self.compute(i, m, deps)?;
         if i != self.root && !self.g.is_realized(i) && self.extra[i] == Some(self.root) {
-            // A stored node computed here is written as an extra output, at its own index only.
-            if Some(m) != self.identity.as_ref() {
-                return Err((i, Reason::Stored));
+            // A stored node computed here is written as an extra output, at its own index only:
+            // the kernel's outer index, or (checked once the reduction is lowered) the index of
+            // the reduction's input inside the reduced loops.
+            if Some(m) == self.identity.as_ref() {
+                self.push_output(i, v, &m.clone(), false);
+            } else {
+                self.pending_inner.push((i, v, m.clone()));
             }
-            self.push_output(i, v, &m.clone());
         }
         Ok(v)
     }
@@ -886,6 +950,7 @@ impl<'a> Lowering<'a> {
                     return Err((i, Reason::BroadcastReduce));
                 }
                 let value = d[0];
+                self.reduce_input = Some(deps[0].clone());
                 let vdt = self.types[value];
                 self.reduce = Some(KReduce {
                     op: *op,
