@@ -7,7 +7,7 @@ use crate::dtype::{DType, Element, Scalar};
 use crate::error::{Error, Result};
 use crate::ir::{BinaryOp, Graph, Op, ReduceOp, UnaryOp};
 use crate::runtime::Buffer;
-use crate::shape::{View, c_strides};
+use crate::shape::View;
 use crate::with_dtype;
 use std::sync::Arc;
 
@@ -767,16 +767,4 @@ fn matmul(a: &Buffer, b: &Buffer, sa: &[usize], sb: &[usize], dtype: DType) -> B
 /// Sum of products in k order, with the element type's arithmetic (wrapping ints, bool or/and).
 fn dot_terms<T: Arith>(terms: impl Iterator<Item = (T, T)>) -> T {
     terms.fold(T::zero(), |acc, (x, y)| acc.add(x.mul(y)))
-}
-
-/// One binary op on scalars of dtype `dt` (through the buffer path, so semantics are shared).
-pub fn scalar_op(op: BinaryOp, a: Scalar, b: Scalar, dt: DType) -> Scalar {
-    let x = Buffer::from_scalars(dt, std::iter::once(a));
-    let y = Buffer::from_scalars(dt, std::iter::once(b));
-    binary(op, &x, &y, dt).get(0)
-}
-
-/// C-order strides helper re-exported for tests.
-pub fn strides_of(shape: &[usize]) -> Vec<isize> {
-    c_strides(shape)
 }

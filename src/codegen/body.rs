@@ -105,11 +105,6 @@ impl Emitter<'_, '_> {
         self.b.ins().store(flags, v, ptr, 0);
     }
 
-    /// Converts a comparison result (`i8` scalar or lane mask) into a bool value.
-    fn cmp_result(&mut self, c: Value) -> Value {
-        c // icmp/fcmp already give i8 0/1 for scalars and lane masks for vectors
-    }
-
     /// `select(c, a, b)` for bool-valued `c` in the current mode.
     pub fn select(&mut self, c: Value, a: Value, b: Value) -> Value {
         if self.lanes == 1 {
@@ -160,10 +155,8 @@ impl Emitter<'_, '_> {
                 UnaryOp::Floor => self.b.ins().floor(x),
                 UnaryOp::Ceil => self.b.ins().ceil(x),
                 UnaryOp::Rint => self.b.ins().nearest(x),
-                UnaryOp::IsNan => {
-                    let c = self.is_nan(x);
-                    self.cmp_result(c)
-                }
+                // fcmp/icmp already give i8 0/1 as scalars and lane masks as vectors.
+                UnaryOp::IsNan => self.is_nan(x),
                 UnaryOp::IsFinite => {
                     let a = self.b.ins().fabs(x);
                     let inf = self.fconst(dt, f64::INFINITY);
@@ -319,14 +312,8 @@ impl Emitter<'_, '_> {
             (BinaryOp::Ge, false) => IntCC::UnsignedGreaterThanOrEqual,
             _ => unreachable!(),
         };
-        let c = self.b.ins().icmp(cc, a, b);
-        self.widen_mask(c)
-    }
-
-    /// In vector mode, comparisons of narrower lanes would give narrower masks; all vector
-    /// kernels use one lane width, so masks already have the kernel's mask type.
-    fn widen_mask(&mut self, c: Value) -> Value {
-        c
+        // Vector kernels use one lane width, so the mask already has the kernel's mask type.
+        self.b.ins().icmp(cc, a, b)
     }
 
     /// Integer `//` and `%` with NumPy's results and no reachable trap (scalars only).
