@@ -10,8 +10,8 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use lazynp::runtime::mat::{MatMut, MatRef};
-use lazynp::runtime::matmul::{Batch, GemmElement, batched_small, gemm};
+use lazynp::runtime::mat::{MatMut, MatRef, Prologue};
+use lazynp::runtime::matmul::{Batch, GemmElement, batched_small, gemm, gemm_fused};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -472,4 +472,92 @@ fn batched_small_against_reference() {
     batched_case::<f64>(1, 1, 1, 7, false, false, 12);
     // Too big to unroll: falls back to the packed GEMM per item.
     batched_case::<f32>(40, 33, 40, 3, false, false, 13);
+}
+
+/// A prologue that copies block `(r0..r1, c0..c1)` of a stored matrix, counting the elements it
+/// produces, so `gemm_fused` must give the bits `gemm` gives on the stored matrix.
+fn copy_prologue<'a, T: Float>(
+    m: &'a Stored<T>,
+    produced: &'a AtomicU32,
+) -> impl Fn(usize, usize, usize, usize, *mut u8, usize) + Sync + 'a {
+    let src = m.mat();
+    let base = src.ptr as usize;
+    move |r0, r1, c0, c1, out, ld| {
+        assert!(
+            r0 < r1 && r1 <= src.rows && c0 < c1 && c1 <= src.cols,
+            "block in range"
+        );
+        for i in r0..r1 {
+            for j in c0..c1 {
+                let p =
+                    (base as *const T).wrapping_offset(i as isize * src.rs + j as isize * src.cs);
+                // SAFETY: (i, j) is inside the stored matrix; `out` holds the block at stride ld.
+                unsafe { *out.cast::<T>().add((i - r0) * ld + (j - c0)) = *p };
+            }
+        }
+        produced.fetch_add(((r1 - r0) * (c1 - c0)) as u32, Ordering::Relaxed);
+    }
+}
+
+#[test]
+fn prologues_compute_operands_block_by_block() {
+    let mut rng = StdRng::seed_from_u64(9);
+    for &(m, k, n, t) in &[
+        (1, 1, 1, 1),
+        (13, 33, 5, 1),
+        (97, 129, 131, 1),
+        (200, 300, 1100, 2),
+        (65, 257, 33, 3),
+    ] {
+        let a = Stored::<f32>::new(m, k, Layout::Strided, &mut rng);
+        let b = Stored::<f32>::new(k, n, Layout::ColMajor, &mut rng);
+        let want = run(&a, &b, 1);
+        for which in 0..3 {
+            let (na, nb) = (AtomicU32::new(0), AtomicU32::new(0));
+            let fa = copy_prologue(&a, &na);
+            let fb = copy_prologue(&b, &nb);
+            let pa: Prologue = &fa;
+            let pb: Prologue = &fb;
+            let pro = match which {
+                0 => [Some(pa), None],
+                1 => [None, Some(pb)],
+                _ => [Some(pa), Some(pb)],
+            };
+            let blind = |s: &Stored<f32>| MatRef {
+                ptr: std::ptr::null::<f32>(),
+                ..s.mat()
+            };
+            let (am, bm) = match which {
+                0 => (blind(&a), b.mat()),
+                1 => (a.mat(), blind(&b)),
+                _ => (blind(&a), blind(&b)),
+            };
+            let mut c = vec![f32::NAN; m * n];
+            let cm = MatMut {
+                ptr: c.as_mut_ptr(),
+                rows: m,
+                cols: n,
+                ld: n,
+            };
+            // SAFETY: operands without a prologue cover live buffers; the others are never read.
+            unsafe { gemm_fused(am, bm, cm, t, None, pro) }.unwrap();
+            let same = c.iter().zip(&want).all(|(x, y)| x.to_bits() == y.to_bits());
+            assert!(
+                same,
+                "{m}x{k}x{n} prologue {which}: differs from the stored operands"
+            );
+            if which != 1 {
+                assert!(
+                    na.load(Ordering::Relaxed) as usize >= m * k,
+                    "all of A produced"
+                );
+            }
+            if which != 0 {
+                assert!(
+                    nb.load(Ordering::Relaxed) as usize >= k * n,
+                    "all of B produced"
+                );
+            }
+        }
+    }
 }

@@ -45,3 +45,10 @@ unsafe impl<T> Sync for MatMut<T> {}
 /// cache: the fused epilogue (bias, activation, scale, cast...). It may be called from several
 /// threads at once on disjoint blocks.
 pub type Epilogue<'a> = &'a (dyn Fn(usize, usize, usize, usize) + Sync);
+
+/// A callback that computes a block of a matmul operand the graph never materialises (a fused
+/// prologue such as `(x * 2.0).matmul(..)` or a cast): `f(r0, r1, c0, c1, out, ld)` writes operand
+/// element `(r0 + i, c0 + j)` to `out[i * ld + j]` (elements of the operand's dtype). The packing
+/// loop calls it for the block it is about to pack, so the operand only ever exists one cache-sized
+/// block at a time. It may be called from several threads at once with different `out` buffers.
+pub type Prologue<'a> = &'a (dyn Fn(usize, usize, usize, usize, *mut u8, usize) + Sync);

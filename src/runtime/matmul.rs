@@ -24,7 +24,7 @@ use crate::codegen::matmul::{
 };
 use crate::dtype::Element;
 use crate::error::{Error, Result};
-use crate::runtime::mat::{Epilogue, MatMut, MatRef};
+use crate::runtime::mat::{Epilogue, MatMut, MatRef, Prologue};
 
 /// K block (see the module docs).
 pub const KC: usize = 128;
@@ -32,6 +32,9 @@ pub const KC: usize = 128;
 pub const MC: usize = 96;
 /// Bytes of L2 given to the packed B panel.
 const B_PANEL_BYTES: usize = 512 * 1024;
+/// Columns of B a fused prologue computes per call (a multiple of every NR): with KC rows that is
+/// a 64 KiB (f32) scratch block, small next to the packed B panel it is packed into.
+const PROLOGUE_COLS: usize = 128;
 /// Below this many multiply-adds per extra thread, spawning costs more than it saves.
 const MIN_WORK_PER_THREAD: usize = 1 << 21;
 
@@ -133,6 +136,51 @@ pub unsafe fn gemm<T: GemmElement>(
     threads: usize,
     epilogue: Option<Epilogue>,
 ) -> Result<()> {
+    // SAFETY: forwarded contract.
+    unsafe { gemm_fused(a, b, c, threads, epilogue, [None, None]) }
+}
+
+/// [`gemm()`] with fused prologues: when `prologues[0]` (for A) or `prologues[1]` (for B) is given,
+/// that operand is never read through its `ptr`; the packing loop asks the prologue for each block
+/// it packs instead (an `MC x KC` block of A, a `KC x 128` block of B), so a computed operand only
+/// exists one cache-sized block at a time. Only the operand's `rows` and `cols` are used then.
+///
+/// # Safety
+/// As [`gemm()`], for the operands read through their pointers; a prologue must write exactly the
+/// block it is asked for.
+///
+/// ```
+/// use lazynp::runtime::mat::{MatMut, MatRef, Prologue};
+/// use lazynp::runtime::matmul::gemm_fused;
+/// // A = 2 * [[1, 2], [3, 4]] computed block by block, never stored whole.
+/// let x = [1.0f32, 2., 3., 4.];
+/// let twice = |r0: usize, r1: usize, c0: usize, c1: usize, out: *mut u8, ld: usize| {
+///     for i in r0..r1 {
+///         for j in c0..c1 {
+///             // SAFETY: `out` holds the (r1-r0) x (c1-c0) block at stride `ld`.
+///             unsafe { *out.cast::<f32>().add((i - r0) * ld + (j - c0)) = 2.0 * x[i * 2 + j] };
+///         }
+///     }
+/// };
+/// let pa: Prologue = &twice;
+/// let a = MatRef { ptr: std::ptr::null::<f32>(), rows: 2, cols: 2, rs: 0, cs: 0 };
+/// let id = [1.0f32, 0., 0., 1.];
+/// let b = MatRef { ptr: id.as_ptr(), rows: 2, cols: 2, rs: 2, cs: 1 };
+/// let mut c = [0.0f32; 4];
+/// let cm = MatMut { ptr: c.as_mut_ptr(), rows: 2, cols: 2, ld: 2 };
+/// // SAFETY: B and C cover live arrays; A comes from the prologue.
+/// unsafe { gemm_fused(a, b, cm, 1, None, [Some(pa), None])? };
+/// assert_eq!(c, [2.0, 4.0, 6.0, 8.0]);
+/// # Ok::<(), lazynp::Error>(())
+/// ```
+pub unsafe fn gemm_fused<T: GemmElement>(
+    a: MatRef<T>,
+    b: MatRef<T>,
+    c: MatMut<T>,
+    threads: usize,
+    epilogue: Option<Epilogue>,
+    prologues: [Option<Prologue>; 2],
+) -> Result<()> {
     check_shapes(&a, &b, &c)?;
     let (m, k, n) = (a.rows, a.cols, b.cols);
     if m == 0 || n == 0 {
@@ -157,7 +205,19 @@ pub unsafe fn gemm<T: GemmElement>(
     let regions: Vec<_> = regions.collect();
     let job = |((r0, r1), (c0, c1)): ((usize, usize), (usize, usize))| {
         // SAFETY: regions are disjoint blocks of C; A and B are only read (caller contract).
-        unsafe { gemm_region(&kernel, a, b, c, (r0, r1), (c0, c1), nc, epilogue) }
+        unsafe {
+            gemm_region(
+                &kernel,
+                a,
+                b,
+                c,
+                (r0, r1),
+                (c0, c1),
+                nc,
+                epilogue,
+                prologues,
+            )
+        }
     };
     if regions.len() == 1 {
         job(regions[0]);
@@ -263,22 +323,59 @@ unsafe fn gemm_region<T: GemmElement>(
     (c0, c1): (usize, usize),
     nc: usize,
     epilogue: Option<Epilogue>,
+    [pro_a, pro_b]: [Option<Prologue>; 2],
 ) {
     let (nr, k) = (kernel.nr, a.cols);
     let lanes = nr; // one vector of columns: NR == lanes
     let mut apack = Packed::<T>::new(MC.div_ceil(MR) * MR * KC * lanes);
     let mut bpack = Packed::<T>::new(nc.div_ceil(nr) * nr * KC);
     let mut tile = Packed::<T>::new(MR * nr);
+    let mut a_block = pro_a.map(|_| Packed::<T>::new(MC * KC));
+    let mut b_block = pro_b.map(|_| Packed::<T>::new(KC * PROLOGUE_COLS));
     for jc in (c0..c1).step_by(nc) {
         let ncur = nc.min(c1 - jc);
         for pc in (0..k).step_by(KC) {
             let kc = KC.min(k - pc);
-            // SAFETY: rows pc..pc+kc, columns jc..jc+ncur are inside B.
-            unsafe { pack_b(&b, pc, kc, jc, ncur, nr, bpack.as_mut()) };
+            match (pro_b, b_block.as_mut()) {
+                (Some(f), Some(blk)) => {
+                    for j0 in (0..ncur).step_by(PROLOGUE_COLS) {
+                        let w = PROLOGUE_COLS.min(ncur - j0);
+                        let s = blk.as_mut().as_mut_ptr();
+                        f(pc, pc + kc, jc + j0, jc + j0 + w, s.cast(), w);
+                        let sm = MatRef {
+                            ptr: s.cast_const(),
+                            rows: kc,
+                            cols: w,
+                            rs: w as isize,
+                            cs: 1,
+                        };
+                        let out = &mut bpack.as_mut()[j0 / nr * kc * nr..];
+                        // SAFETY: the prologue filled the kc x w block at stride w.
+                        unsafe { pack_b(&sm, 0, kc, 0, w, nr, out) };
+                    }
+                }
+                // SAFETY: rows pc..pc+kc, columns jc..jc+ncur are inside B.
+                _ => unsafe { pack_b(&b, pc, kc, jc, ncur, nr, bpack.as_mut()) },
+            }
             for ic in (r0..r1).step_by(MC) {
                 let mcur = MC.min(r1 - ic);
-                // SAFETY: rows ic..ic+mcur, columns pc..pc+kc are inside A.
-                unsafe { pack_a(&a, ic, mcur, pc, kc, lanes, apack.as_mut()) };
+                match (pro_a, a_block.as_mut()) {
+                    (Some(f), Some(blk)) => {
+                        let s = blk.as_mut().as_mut_ptr();
+                        f(ic, ic + mcur, pc, pc + kc, s.cast(), kc);
+                        let sm = MatRef {
+                            ptr: s.cast_const(),
+                            rows: mcur,
+                            cols: kc,
+                            rs: kc as isize,
+                            cs: 1,
+                        };
+                        // SAFETY: the prologue filled the mcur x kc block at stride kc.
+                        unsafe { pack_a(&sm, 0, mcur, 0, kc, lanes, apack.as_mut()) };
+                    }
+                    // SAFETY: rows ic..ic+mcur, columns pc..pc+kc are inside A.
+                    _ => unsafe { pack_a(&a, ic, mcur, pc, kc, lanes, apack.as_mut()) },
+                }
                 for ir in (0..mcur).step_by(MR) {
                     let rows = MR.min(mcur - ir);
                     let ap = apack.as_mut()[ir * kc * lanes..].as_ptr().cast::<u8>();
