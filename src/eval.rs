@@ -136,9 +136,11 @@ fn cached_plan(g: &Graph, fused: bool) -> (Arc<Plan>, Arc<Codes>) {
             && c.structure == g.structure
             && c.roots == g.roots
         {
+            crate::runtime::cache::count_plan(true);
             return (c.plan.clone(), c.codes.clone());
         }
     }
+    crate::runtime::cache::count_plan(false);
     let plan = Arc::new(crate::passes::compile(g, fused));
     let codes: Arc<Codes> = Arc::new((0..plan.steps.len()).map(|_| OnceLock::new()).collect());
     let mut map = plans.lock().unwrap_or_else(|e| e.into_inner());

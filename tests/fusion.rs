@@ -111,3 +111,24 @@ fn eager_chains_write_in_place_into_dying_intermediates() {
         .unwrap();
     assert_eq!(eager, want);
 }
+
+#[test]
+fn held_batch_views_and_constants_are_not_copied() {
+    // A NumPy loop keeps the batch slice in a variable while it evaluates the loss: the slice is
+    // a view of stored data, free to recompute, so it is read in place, never copied.
+    let x = data(64).reshape([8, 8]).eval().unwrap();
+    let xb = x.slice(np::s![2..6]);
+    let zeros = np::zeros([4, 8], DType::F32);
+    let loss = (&(&xb * 2.0) + &zeros).sum(..);
+    assert_eq!(
+        fused(&loss),
+        1,
+        "one reduction kernel, no copy of the slice"
+    );
+    assert_eq!(
+        loss.eval().unwrap().item::<f32>().unwrap(),
+        2.0 * (16..48).sum::<i32>() as f32
+    );
+    assert!(!xb.is_realized() && !zeros.is_realized());
+    assert_eq!(xb.to_vec::<f32>().unwrap()[0], 16.0);
+}

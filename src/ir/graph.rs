@@ -78,8 +78,16 @@ impl Graph {
             }
             // References: ours in `nodes`, one per in-graph use; anything more is a handle the
             // user (or another graph) still holds, so the value must outlive this evaluation.
+            // Nodes that cost nothing to recompute are left pending even then: a constant, and a
+            // view of stored data (a batch slice `x.slice(s![i..i + 32])` held in a loop
+            // variable would otherwise be copied at every step).
+            let free = match &n.op {
+                Op::Const(_) => true,
+                Op::View(_) => inputs[i].iter().all(|&k| realized[k]),
+                _ => false,
+            };
             let known = 1 + uses[i];
-            materialize[i] = Arc::strong_count(n) > known;
+            materialize[i] = !free && Arc::strong_count(n) > known;
         }
         for &r in &roots {
             materialize[r] = !realized[r];

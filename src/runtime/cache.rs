@@ -25,6 +25,8 @@ struct Cache {
     compiled: AtomicU64,
     evicted: AtomicU64,
     compile_nanos: AtomicU64,
+    plans_built: AtomicU64,
+    plan_hits: AtomicU64,
 }
 
 fn cache() -> &'static Cache {
@@ -55,6 +57,10 @@ pub struct JitStats {
     pub cached: u64,
     /// Total time spent compiling.
     pub compile_time: Duration,
+    /// Fusion plans built (an evaluation whose program structure was not seen before).
+    pub plans_built: u64,
+    /// Evaluations that reused a cached plan (same structure: a training step, a loop iteration).
+    pub plan_hits: u64,
 }
 
 /// The JIT's counters (process-wide).
@@ -66,7 +72,15 @@ pub fn jit_stats() -> JitStats {
         evictions: c.evicted.load(Ordering::Relaxed),
         cached: c.map.lock().map(|m| m.len() as u64).unwrap_or(0),
         compile_time: Duration::from_nanos(c.compile_nanos.load(Ordering::Relaxed)),
+        plans_built: c.plans_built.load(Ordering::Relaxed),
+        plan_hits: c.plan_hits.load(Ordering::Relaxed),
     }
+}
+
+/// Counts a fusion plan lookup: `hit` when a cached plan served the evaluation.
+pub fn count_plan(hit: bool) {
+    let c = cache();
+    if hit { &c.plan_hits } else { &c.plans_built }.fetch_add(1, Ordering::Relaxed);
 }
 
 /// Counts a hit served from a cached plan's own slot.
