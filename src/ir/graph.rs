@@ -9,12 +9,43 @@ use crate::fxhash::{FxHashMap, FxHasher};
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
+/// Each node's inputs as indices, stored as one flat list: `inputs[i]` is a slice.
+#[derive(Clone, Debug, Default)]
+pub struct Inputs {
+    offsets: Vec<usize>,
+    flat: Vec<usize>,
+}
+
+impl Inputs {
+    /// Number of nodes.
+    pub fn len(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    /// True if there are no nodes.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Each node's inputs in node order.
+    pub fn iter(&self) -> impl Iterator<Item = &[usize]> {
+        self.offsets.windows(2).map(|w| &self.flat[w[0]..w[1]])
+    }
+}
+
+impl std::ops::Index<usize> for Inputs {
+    type Output = [usize];
+    fn index(&self, i: usize) -> &[usize] {
+        &self.flat[self.offsets[i]..self.offsets[i + 1]]
+    }
+}
+
 /// A lowered graph: nodes in topological order with their inputs as indices.
 pub struct Graph {
     /// Nodes, inputs before users.
     pub nodes: Vec<NodeRef>,
     /// `inputs[i]`: indices of node i's inputs (empty for realised nodes).
-    pub inputs: Vec<Vec<usize>>,
+    pub inputs: Inputs,
     /// Indices of the roots, in the order given.
     pub roots: Vec<usize>,
     /// `materialize[i]`: the node's value must be stored in the node after evaluation (a root, or
@@ -32,45 +63,68 @@ pub struct Graph {
 impl Graph {
     /// Collects every pending node reachable from `roots` (stopping at realised ones).
     pub fn lower(roots: &[NodeRef]) -> Graph {
-        let mut found: FxHashMap<*const super::Node, NodeRef> = FxHashMap::default();
-        let mut pending_inputs: FxHashMap<*const super::Node, Vec<NodeRef>> = FxHashMap::default();
-        found.reserve(256);
-        pending_inputs.reserve(256);
-        let mut stack: Vec<NodeRef> = roots.to_vec();
-        while let Some(n) = stack.pop() {
-            let key = Arc::as_ptr(&n);
-            if found.contains_key(&key) {
-                continue;
-            }
-            let inputs = n.inputs();
-            stack.extend(inputs.iter().cloned());
-            pending_inputs.insert(key, inputs);
-            found.insert(key, n);
-        }
-        let mut nodes: Vec<NodeRef> = found.into_values().collect();
-        nodes.sort_by_key(|n| n.id);
-        let index: FxHashMap<*const super::Node, usize> = nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| (Arc::as_ptr(n), i))
-            .collect();
-        let mut uses = vec![0usize; nodes.len()];
-        let inputs: Vec<Vec<usize>> = nodes
-            .iter()
-            .map(|n| {
-                let ins = pending_inputs.remove(&Arc::as_ptr(n)).unwrap_or_default();
-                ins.iter()
-                    .map(|i| {
-                        let k = index[&Arc::as_ptr(i)];
-                        uses[k] += 1;
-                        k
-                    })
-                    .collect()
+        // One walk over the DAG. A node gets an entry number when first seen (one hash lookup per
+        // edge); each entry's inputs are a range of one flat edge list. Then entries are sorted by
+        // id, a topological order.
+        let mut found: FxHashMap<*const super::Node, usize> = FxHashMap::default();
+        found.reserve(128);
+        let mut entries: Vec<NodeRef> = Vec::with_capacity(128);
+        let mut ranges: Vec<(usize, usize)> = Vec::with_capacity(128);
+        let mut edges: Vec<usize> = Vec::with_capacity(256);
+        let mut stack: Vec<usize> = Vec::with_capacity(64);
+        let mut intern = |n: &NodeRef, entries: &mut Vec<NodeRef>, stack: &mut Vec<usize>| {
+            *found.entry(Arc::as_ptr(n)).or_insert_with(|| {
+                entries.push(n.clone());
+                stack.push(entries.len() - 1);
+                entries.len() - 1
             })
+        };
+        let root_entries: Vec<usize> = roots
+            .iter()
+            .map(|r| intern(r, &mut entries, &mut stack))
             .collect();
-        drop(pending_inputs); // release the temporary clones before counting references
-        let roots: Vec<usize> = roots.iter().map(|r| index[&Arc::as_ptr(r)]).collect();
-        let realized: Vec<bool> = nodes.iter().map(|n| n.buffer().is_some()).collect();
+        while let Some(e) = stack.pop() {
+            let n = entries[e].clone();
+            let start = edges.len();
+            n.with_inputs(|ins| {
+                for i in ins {
+                    let k = intern(i, &mut entries, &mut stack);
+                    edges.push(k);
+                }
+            });
+            if ranges.len() <= e {
+                ranges.resize(e + 1, (0, 0));
+            }
+            ranges[e] = (start, edges.len());
+        }
+        ranges.resize(entries.len(), (0, 0));
+        let mut order: Vec<usize> = (0..entries.len()).collect();
+        order.sort_unstable_by_key(|&e| entries[e].id);
+        let mut position = vec![0usize; entries.len()];
+        for (i, &e) in order.iter().enumerate() {
+            position[e] = i;
+        }
+        let mut uses = vec![0usize; entries.len()];
+        let mut offsets = Vec::with_capacity(entries.len() + 1);
+        let mut flat = Vec::with_capacity(edges.len());
+        offsets.push(0);
+        for &e in &order {
+            let (a, b) = ranges[e];
+            for &k in &edges[a..b] {
+                let k = position[k];
+                uses[k] += 1;
+                flat.push(k);
+            }
+            offsets.push(flat.len());
+        }
+        let inputs = Inputs { offsets, flat };
+        let roots: Vec<usize> = root_entries.iter().map(|&e| position[e]).collect();
+        let mut slots: Vec<Option<NodeRef>> = entries.into_iter().map(Some).collect();
+        let nodes: Vec<NodeRef> = order
+            .iter()
+            .map(|&e| slots[e].take().expect("each entry once"))
+            .collect();
+        let realized: Vec<bool> = nodes.iter().map(|n| n.is_realized()).collect();
         let mut materialize = vec![false; nodes.len()];
         for (i, n) in nodes.iter().enumerate() {
             if realized[i] {

@@ -77,6 +77,19 @@ impl Node {
         }
     }
 
+    /// Calls `f` with the inputs if pending (an empty slice if realised), without copying them.
+    pub fn with_inputs<R>(&self, f: impl FnOnce(&[NodeRef]) -> R) -> R {
+        match &*self.lock() {
+            State::Pending(inputs) => f(inputs),
+            State::Realized(_) => f(&[]),
+        }
+    }
+
+    /// True if the node holds its data.
+    pub fn is_realized(&self) -> bool {
+        matches!(&*self.lock(), State::Realized(_))
+    }
+
     /// Number of elements.
     pub fn size(&self) -> usize {
         self.shape.iter().product()
