@@ -4,7 +4,7 @@ use crate::error::Result;
 use crate::fxhash::FxHashMap;
 use crate::ir::{Graph, NodeRef};
 use crate::passes::Plan;
-use crate::runtime::exec::Codes;
+use crate::runtime::exec::{Codes, Schedule};
 pub use crate::runtime::matmul_dispatch::MatmulBackend;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -95,10 +95,10 @@ pub fn evaluate(roots: &[NodeRef], opts: &EvalOptions) -> Result<()> {
         Mode::Interpreter => crate::interp::run(&g)?,
         Mode::Fused | Mode::Eager => {
             let start = std::time::Instant::now();
-            let (plan, codes) = cached_plan(&g, opts.mode == Mode::Fused);
+            let (plan, sched, codes) = cached_plan(&g, opts.mode == Mode::Fused);
             let threads = opts.threads.unwrap_or_else(default_threads);
             let (values, timings) =
-                crate::runtime::exec::run(&g, &plan, &codes, threads, opts.matmul)?;
+                crate::runtime::exec::run(&g, &plan, &sched, &codes, threads, opts.matmul)?;
             if crate::debug::level() > 0 {
                 crate::debug::report(&g, &plan, &timings, start.elapsed(), opts.matmul);
             }
@@ -118,6 +118,7 @@ struct CachedPlan {
     structure: Vec<u64>,
     roots: Vec<usize>,
     plan: Arc<Plan>,
+    sched: Arc<Schedule>,
     codes: Arc<Codes>,
 }
 
@@ -126,7 +127,7 @@ const PLAN_CACHE: usize = 512;
 
 /// The plan for `g`: a second evaluation of the same program structure (a training step, a
 /// benchmark iteration) skips simplification, fusion and kernel-key hashing entirely.
-fn cached_plan(g: &Graph, fused: bool) -> (Arc<Plan>, Arc<Codes>) {
+fn cached_plan(g: &Graph, fused: bool) -> (Arc<Plan>, Arc<Schedule>, Arc<Codes>) {
     static PLANS: OnceLock<Mutex<FxHashMap<(u64, bool), CachedPlan>>> = OnceLock::new();
     let plans = PLANS.get_or_init(Default::default);
     let key = (g.fingerprint(), fused);
@@ -137,11 +138,12 @@ fn cached_plan(g: &Graph, fused: bool) -> (Arc<Plan>, Arc<Codes>) {
             && c.roots == g.roots
         {
             crate::runtime::cache::count_plan(true);
-            return (c.plan.clone(), c.codes.clone());
+            return (c.plan.clone(), c.sched.clone(), c.codes.clone());
         }
     }
     crate::runtime::cache::count_plan(false);
     let plan = Arc::new(crate::passes::compile(g, fused));
+    let sched = Arc::new(Schedule::new(g, &plan));
     let codes: Arc<Codes> = Arc::new((0..plan.steps.len()).map(|_| OnceLock::new()).collect());
     let mut map = plans.lock().unwrap_or_else(|e| e.into_inner());
     if map.len() >= PLAN_CACHE {
@@ -153,10 +155,11 @@ fn cached_plan(g: &Graph, fused: bool) -> (Arc<Plan>, Arc<Codes>) {
             structure: g.structure.clone(),
             roots: g.roots.clone(),
             plan: plan.clone(),
+            sched: sched.clone(),
             codes: codes.clone(),
         },
     );
-    (plan, codes)
+    (plan, sched, codes)
 }
 
 /// All cores (`std::thread::available_parallelism`, read once: it reads cgroup files).

@@ -39,24 +39,88 @@ pub struct StepTiming {
     pub lanes: usize,
 }
 
+/// What `run` needs to know about a plan that does not change between evaluations of the same
+/// program structure: computed once per cached plan, so a training step that reuses its plan
+/// does no bookkeeping beyond running its steps.
+#[derive(Debug)]
+pub struct Schedule {
+    /// Nodes whose buffers each step reads.
+    reads: Vec<Vec<usize>>,
+    /// How many steps read each node.
+    readers: Vec<usize>,
+    /// For a runtime matmul step: the kernel step fused into it as an epilogue.
+    epilogue: Vec<Option<usize>>,
+    /// For each kernel step and output: the input node whose buffer may become that output
+    /// (passes every check that depends only on the plan; the buffer's run-time state is checked
+    /// when the step runs).
+    in_place: Vec<Vec<Option<usize>>>,
+    /// Nodes holding data before the evaluation.
+    realized: Vec<usize>,
+}
+
+impl Schedule {
+    /// Precomputes the schedule of `plan` over `g`.
+    pub fn new(g: &Graph, plan: &Plan) -> Schedule {
+        let reads: Vec<Vec<usize>> = plan.steps.iter().map(|s| step_reads(g, plan, s)).collect();
+        let mut readers = vec![0usize; g.len()];
+        for r in &reads {
+            for &k in r {
+                readers[k] += 1;
+            }
+        }
+        let epilogue = plan
+            .steps
+            .iter()
+            .map(|s| match s {
+                Step::Runtime { node } => plan.steps.iter().position(
+                    |t| matches!(t, Step::Kernel { epilogue_of: Some(m), .. } if m == node),
+                ),
+                Step::Kernel { .. } => None,
+            })
+            .collect();
+        let in_place = plan
+            .steps
+            .iter()
+            .map(|s| match s {
+                Step::Kernel {
+                    kernel,
+                    inputs,
+                    outputs,
+                    ..
+                } => (0..outputs.len())
+                    .map(|j| in_place_candidate(g, plan, kernel, inputs, j, outputs[j]))
+                    .collect(),
+                Step::Runtime { .. } => Vec::new(),
+            })
+            .collect();
+        let realized = (0..g.len()).filter(|&i| g.is_realized(i)).collect();
+        Schedule {
+            reads,
+            readers,
+            epilogue,
+            in_place,
+            realized,
+        }
+    }
+}
+
 /// Runs `plan`; returns the value of every node marked `materialize` and per-step timings.
 pub fn run(
     g: &Graph,
     plan: &Plan,
+    sched: &Schedule,
     codes: &Codes,
     threads: usize,
     backend: super::matmul_dispatch::MatmulBackend,
 ) -> Result<(Values, Vec<StepTiming>)> {
     let n = g.len();
     let canon = &plan.canon;
-    let mut values: Vec<Option<Arc<Buffer>>> = (0..n).map(|i| g.nodes[i].buffer()).collect();
-    // Readers left per node, to free intermediates early.
-    let mut readers = vec![0usize; n];
-    for s in &plan.steps {
-        for k in step_reads(g, plan, s) {
-            readers[k] += 1;
-        }
+    let mut values: Vec<Option<Arc<Buffer>>> = vec![None; n];
+    for &i in &sched.realized {
+        values[i] = g.nodes[i].buffer();
     }
+    // Readers left per node, to free intermediates early.
+    let mut readers = sched.readers.clone();
     let mut timings = Vec::with_capacity(plan.steps.len());
     let mut done = vec![false; plan.steps.len()];
     for (si, step) in plan.steps.iter().enumerate() {
@@ -84,17 +148,11 @@ pub fn run(
                     .iter()
                     .enumerate()
                     .map(|(j, &o)| {
-                        in_place(
-                            g,
-                            plan,
-                            kernel,
-                            inputs,
-                            j,
-                            g.nodes[o].size(),
-                            &readers,
-                            &mut values,
-                        )
-                        .unwrap_or_else(|| Buffer::for_output(g.nodes[o].dtype, g.nodes[o].size()))
+                        sched.in_place[si][j]
+                            .and_then(|x| take_if_last(x, &readers, &mut values))
+                            .unwrap_or_else(|| {
+                                Buffer::for_output(g.nodes[o].dtype, g.nodes[o].size())
+                            })
                     })
                     .collect();
                 let outs = run_kernel(&code, kernel, &ins, outs, threads);
@@ -108,10 +166,7 @@ pub fn run(
                     .map(|&k| input_view(g, canon, &values, k))
                     .collect();
                 let n = &g.nodes[node];
-                let epilogue = plan.steps.iter().position(
-                    |s| matches!(s, Step::Kernel { epilogue_of: Some(m), .. } if *m == node),
-                );
-                if let Some(ki) = epilogue {
+                if let Some(ki) = sched.epilogue[si] {
                     done[ki] = true;
                     let written = run_matmul_with_epilogue(
                         g,
@@ -144,7 +199,7 @@ pub fn run(
             cache_hit: info.2,
             lanes: info.3,
         });
-        for k in step_reads(g, plan, step) {
+        for &k in &sched.reads[si] {
             readers[k] -= 1;
             if readers[k] == 0 && !g.materialize[k] && plan.reasons[k].is_some() {
                 values[k] = None;
@@ -261,20 +316,18 @@ fn run_matmul_with_epilogue(
     Ok(vec![(m, product), (*root, out)])
 }
 
-#[allow(clippy::too_many_arguments)]
 /// `in-place`: the buffer of an input that dies at this step, read once at exactly the index
-/// the `j`-th output is written, of the same dtype and size, becomes that output's buffer (an
+/// the `j`-th output is written, of the same dtype and size, may become that output's buffer (an
 /// elementwise kernel reads each element before writing it, and no other argument reads it).
-fn in_place(
+/// This checks what the plan decides; [`take_if_last`] checks the buffer when the step runs.
+fn in_place_candidate(
     g: &Graph,
     plan: &Plan,
     kernel: &Kernel,
     inputs: &[usize],
     j: usize,
-    out_len: usize,
-    readers: &[usize],
-    values: &mut [Option<Arc<Buffer>>],
-) -> Option<Buffer> {
+    out: usize,
+) -> Option<usize> {
     if kernel.strategy() != Strategy::Elementwise {
         return None;
     }
@@ -283,18 +336,20 @@ fn in_place(
     let (_, &x) = inputs.iter().enumerate().find(|&(p, &x)| {
         let a = in_args[p];
         inputs.iter().filter(|&&y| y == x).count() == 1
-            && readers[x] == 1
             && !g.materialize[x]
             && !g.is_realized(x)
             && plan.reasons[x].is_some()
             && a.dtype == out_arg.dtype
             && a.strides == out_arg.strides
             && a.offset == out_arg.offset
-            && values[x]
-                .as_ref()
-                .is_some_and(|b| Arc::strong_count(b) == 1)
+            && g.nodes[x].size() == g.nodes[out].size()
     })?;
-    if values[x].as_ref()?.len() != out_len {
+    Some(x)
+}
+
+/// The buffer of `x` if this step is its last reader and nothing else holds it.
+fn take_if_last(x: usize, readers: &[usize], values: &mut [Option<Arc<Buffer>>]) -> Option<Buffer> {
+    if readers[x] != 1 || values[x].as_ref().is_none_or(|b| Arc::strong_count(b) != 1) {
         return None;
     }
     Arc::try_unwrap(values[x].take()?).ok()
