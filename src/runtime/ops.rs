@@ -18,18 +18,19 @@ pub fn run(
     threads: usize,
     backend: super::matmul_dispatch::MatmulBackend,
 ) -> Result<Buffer> {
-    let dense = |i: usize| -> Buffer {
+    // The input itself when it is already dense (no copy), else its view gathered.
+    let dense = |i: usize| -> std::borrow::Cow<'_, Buffer> {
         let (b, v) = &ins[i];
         if v.is_contiguous() && v.offset == 0 && b.len() == v.shape.iter().product::<usize>() {
-            (**b).clone()
+            std::borrow::Cow::Borrowed(&**b)
         } else {
-            gather_view(b, v)
+            std::borrow::Cow::Owned(gather_view(b, v))
         }
     };
     match op {
         Op::Concat { axis } => {
-            let parts: Vec<Buffer> = (0..ins.len()).map(dense).collect();
-            let refs: Vec<&Buffer> = parts.iter().collect();
+            let parts: Vec<_> = (0..ins.len()).map(dense).collect();
+            let refs: Vec<&Buffer> = parts.iter().map(|p| &**p).collect();
             let shapes: Vec<&[usize]> = ins.iter().map(|(_, v)| v.shape.as_slice()).collect();
             crate::interp::eval_node(&Op::Concat { axis: *axis }, dtype, shape, &refs, &shapes)
         }
