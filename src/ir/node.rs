@@ -9,10 +9,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 /// A shared reference to a node. The user-facing `Array` wraps one.
 pub type NodeRef = Arc<Node>;
 
+/// A node's inputs: most ops have one or two, kept inline (no allocation per node).
+pub type NodeInputs = smallvec::SmallVec<[NodeRef; 2]>;
+
 /// Whether a node still needs computing or already holds its data.
 pub enum State {
     /// Not yet evaluated: the inputs it is computed from.
-    Pending(Vec<NodeRef>),
+    Pending(NodeInputs),
     /// Evaluated (or a data leaf): C-contiguous elements. Inputs were released.
     Realized(Arc<Buffer>),
 }
@@ -34,7 +37,7 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 impl Node {
     /// A pending node computed by `op` from `inputs`.
-    pub fn new(op: Op, dtype: DType, shape: Vec<usize>, inputs: Vec<NodeRef>) -> NodeRef {
+    pub fn new(op: Op, dtype: DType, shape: Vec<usize>, inputs: NodeInputs) -> NodeRef {
         Arc::new(Node {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             op,
@@ -72,7 +75,7 @@ impl Node {
     /// The inputs if pending (empty if realised).
     pub fn inputs(&self) -> Vec<NodeRef> {
         match &*self.lock() {
-            State::Pending(inputs) => inputs.clone(),
+            State::Pending(inputs) => inputs.to_vec(),
             State::Realized(_) => Vec::new(),
         }
     }
@@ -108,14 +111,17 @@ impl Drop for Node {
     /// Drops the chain of inputs iteratively so a 100,000-op chain cannot overflow the stack.
     fn drop(&mut self) {
         let state = self.state.get_mut().unwrap_or_else(|e| e.into_inner());
-        let State::Pending(inputs) = std::mem::replace(state, State::Pending(Vec::new())) else {
+        let State::Pending(inputs) = std::mem::replace(state, State::Pending(NodeInputs::new()))
+        else {
             return;
         };
         let mut stack = inputs;
         while let Some(node) = stack.pop() {
             if let Ok(mut inner) = Arc::try_unwrap(node) {
                 let st = inner.state.get_mut().unwrap_or_else(|e| e.into_inner());
-                if let State::Pending(more) = std::mem::replace(st, State::Pending(Vec::new())) {
+                if let State::Pending(more) =
+                    std::mem::replace(st, State::Pending(NodeInputs::new()))
+                {
                     stack.extend(more);
                 }
             }
