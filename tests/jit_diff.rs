@@ -341,3 +341,30 @@ impl NeZero for Array {
         self.not_equal(0)
     }
 }
+
+#[test]
+fn comparison_masks_cast_to_float_in_vector_loops() {
+    // The ReLU backward pattern `dh * (z > 0)`: a comparison cast to float inside a float
+    // kernel is a SIMD lane mask ANDed with 1.0, exactly 1.0 or +0.0, NaN comparing false.
+    for &n in &[0usize, 1, 3, 4, 5, 17, 1023] {
+        for dt in [DType::F32, DType::F64] {
+            let a = seq(n, dt);
+            let b = (&seq(n, dt) * 0.5 + 1.0).eval().unwrap();
+            let nan = (&a / &a).eval().unwrap(); // 0/0 = NaN where a == 0
+            check(
+                &format!("mask cast {n} {dt}"),
+                || &b * &a.gt(0.0).astype(dt) + nan.le(&a).astype(dt) * 2.0,
+                0.0,
+            );
+            let y = &b * &a.gt(0.0).astype(dt); // temporaries gone: one kernel, no bool output
+            let kernel = y.explain();
+            if n >= 4 {
+                let lanes = if dt == DType::F32 { 4 } else { 2 };
+                assert!(
+                    kernel.contains(&format!("({lanes} lanes)")),
+                    "vectorised: {kernel}"
+                );
+            }
+        }
+    }
+}

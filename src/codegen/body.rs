@@ -488,6 +488,21 @@ impl Emitter<'_, '_> {
                 self.b.ins().icmp(IntCC::NotEqual, x, z)
             };
         }
+        if from == DType::Bool && self.lanes > 1 && to.is_float() {
+            // A lane mask (all ones or zeros, as wide as the float lanes) ANDed with the bits
+            // of 1.0 is exactly 1.0 or +0.0.
+            let t = self.mask_ty();
+            let one = if to == DType::F64 {
+                1.0f64.to_bits() as i64
+            } else {
+                i64::from(1.0f32.to_bits())
+            };
+            let c = self.b.ins().iconst(t.lane_type(), one);
+            let ones = self.b.ins().splat(t, c);
+            let v = self.b.ins().band(x, ones);
+            let ty = self.value_ty(to);
+            return self.b.ins().bitcast(ty, crate::codegen::math::le(), v);
+        }
         if from == DType::Bool {
             // 0/1 (scalar) or a lane mask (vector): normalise to 0/1 in the target type.
             let v = if self.lanes > 1 {

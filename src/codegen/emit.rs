@@ -110,7 +110,8 @@ fn vector_binary(b: BinaryOp, dt: DType) -> bool {
 fn vector_cast(from: DType, to: DType) -> bool {
     match (from, to) {
         (_, DType::Bool) => true,
-        (DType::Bool, t) => !t.is_float(),
+        // A lane mask ANDed with the bits of 1.0 (float targets) or 1 (ints).
+        (DType::Bool, _) => true,
         (DType::F32, DType::I32) | (DType::I32, DType::F32) => true,
         (f, t) if f.is_int() && t.is_int() => f.size() == t.size(),
         _ => false,

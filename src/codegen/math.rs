@@ -251,7 +251,7 @@ struct Em<'a, 'f> {
     cache: HashMap<(Type, u64), Value>,
 }
 
-fn le() -> MemFlagsData {
+pub(crate) fn le() -> MemFlagsData {
     MemFlagsData::new().with_endianness(Endianness::Little)
 }
 
