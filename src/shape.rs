@@ -133,16 +133,21 @@ pub fn normalize_axis(axis: isize, ndim: usize) -> Result<usize> {
     Ok(if axis < 0 { axis + n } else { axis } as usize)
 }
 
+/// A view's extents, inline up to 4 dims.
+pub type Dims = smallvec::SmallVec<[usize; 4]>;
+/// A view's strides, inline up to 4 dims.
+pub type Strides = smallvec::SmallVec<[isize; 4]>;
+
 /// A strided view over a C-contiguous flat buffer: `out[i] = base[offset + Σ i_k·strides_k]`.
 ///
 /// Views compose: transpose, slice, broadcast, expand/squeeze always; reshape when the strides
 /// allow it (NumPy's no-copy reshape rule), otherwise the caller materialises a copy first.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub struct View {
-    /// Extent of each output dimension.
-    pub shape: Vec<usize>,
+    /// Extent of each output dimension (inline up to 4 dims: views are built on every op).
+    pub shape: Dims,
     /// Stride of each output dimension in elements of the base (may be 0 or negative).
-    pub strides: Vec<isize>,
+    pub strides: Strides,
     /// Offset of element `[0, 0, ...]` in the base, in elements.
     pub offset: isize,
 }
@@ -151,8 +156,8 @@ impl View {
     /// The identity view of a C-contiguous array of `shape`.
     pub fn contiguous(shape: &[usize]) -> View {
         View {
-            shape: shape.to_vec(),
-            strides: c_strides(shape),
+            shape: Dims::from_slice(shape),
+            strides: Strides::from_vec(c_strides(shape)),
             offset: 0,
         }
     }
@@ -223,12 +228,12 @@ impl View {
     /// extent-1 dims get stride 0.
     pub fn broadcast_to(&self, shape: &[usize]) -> View {
         let lead = shape.len() - self.shape.len();
-        let mut strides = vec![0; shape.len()];
+        let mut strides = Strides::from_elem(0, shape.len());
         for (i, (&d, &s)) in self.shape.iter().zip(&self.strides).enumerate() {
             strides[lead + i] = if d == 1 && shape[lead + i] != 1 { 0 } else { s };
         }
         View {
-            shape: shape.to_vec(),
+            shape: Dims::from_slice(shape),
             strides,
             offset: self.offset,
         }
@@ -238,8 +243,8 @@ impl View {
     pub fn reshape(&self, new_shape: &[usize]) -> Option<View> {
         if self.shape.iter().product::<usize>() == 0 {
             return Some(View {
-                shape: new_shape.to_vec(),
-                strides: c_strides(new_shape),
+                shape: Dims::from_slice(new_shape),
+                strides: Strides::from_vec(c_strides(new_shape)),
                 offset: self.offset,
             });
         }
@@ -290,8 +295,8 @@ impl View {
             return None;
         }
         Some(View {
-            shape: new_shape.to_vec(),
-            strides: new_strides,
+            shape: Dims::from_slice(new_shape),
+            strides: Strides::from_vec(new_strides),
             offset: self.offset,
         })
     }
@@ -337,9 +342,9 @@ mod tests {
         assert!(sliced.reshape(&[12]).is_none());
         // Every other column of a 4x6 matrix is one uniform stride-2 walk.
         let every_other = View::contiguous(&[4, 6]).slice_axis(1, 0, 3, 2);
-        assert_eq!(every_other.reshape(&[12]).unwrap().strides, vec![2]);
+        assert_eq!(every_other.reshape(&[12]).unwrap().strides.as_slice(), &[2]);
         let rows = View::contiguous(&[4, 6]).slice_axis(0, 1, 2, 1);
-        assert_eq!(rows.reshape(&[12]).unwrap().strides, vec![1]);
+        assert_eq!(rows.reshape(&[12]).unwrap().strides.as_slice(), &[1]);
         assert_eq!(rows.reshape(&[3, 4]).unwrap().offset, 6);
     }
 

@@ -318,10 +318,10 @@ impl Array {
 
     /// Builds a view node over `base` (or returns `base` itself for an identity view).
     pub(crate) fn view_of(base: &Array, v: View) -> Array {
-        if v.shape == base.shape() && v.is_contiguous() && v.offset == 0 {
+        if v.shape.as_slice() == base.shape() && v.is_contiguous() && v.offset == 0 {
             return base.clone();
         }
-        let shape = v.shape.clone();
+        let shape = v.shape.to_vec();
         Array::build(Op::View(v), base.dtype(), shape, &[base])
     }
 }
