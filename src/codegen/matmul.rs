@@ -20,6 +20,25 @@
 //!
 //! **Batched small kernel** ([`batched_kernel`]): `C_t = A_t B_t` for `t in 0..batch`, with the exact
 //! `(m, k, n)` and element strides baked into the code as immediates, fully unrolled, no packing.
+//! C is computed in register tiles of up to 4 column chunks (a vector when B's columns are
+//! contiguous, else one scalar column) by `rows` rows, with `rows` as large as lets the tile's
+//! accumulators, its held B vectors, one broadcast and one copy fit in the 16 xmm registers
+//! (8x8 f32: 2 tiles of 4 rows x 2 vectors; 16x16 f32: 8 tiles of 2 rows x 4 vectors). For each `k`
+//! the tile loads its row of B once into registers, then broadcasts each `a(i, k)` once and uses it
+//! for all of the tile's columns; accumulators start from the first product and use `fma` when the
+//! host has FMA (else `fmul` + `fadd`). No spills. The kernel is compiled with `opt_level=none`
+//! in a module of its own, so the emitted order is the schedule (the e-graph would otherwise
+//! re-order loads and merge or move them).
+//!
+//! Measured choices (10000 items, f32, 1 thread, same process): one row at a time with B reloaded
+//! for every row (the previous kernel) 362 µs for 8x8x8; B loaded per product and folded into
+//! `vmulps [mem]` (4-row tiles) 246 µs; B held per `k` with `fmul`+`fadd` 198 µs, with `fma` 169 µs;
+//! a separate folded `vbroadcastss [mem]` per product (no register copies) 198 µs — it doubles the
+//! vector loads, and this core takes ~2 per cycle. A broadcast used by several products is not
+//! folded into `vbroadcastss m32` (Cranelift counts the load's uses transitively through the
+//! `splat`), so it costs `vmovss` + `vbroadcastss xmm` (an FP-pipe shuffle), and each `fma`
+//! but the last one using it needs a `movdqa` copy (only the 213/132 forms exist). 8x8x8 then runs
+//! at ~78 cycles per item against the 64 of its 128 FMAs; 16x16x16 at ~75% of the FMA peak.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
