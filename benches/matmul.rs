@@ -1,7 +1,8 @@
 //! JIT GEMM throughput vs the measured 128-bit FMA peak and ndarray, plus batched small products.
 //!
-//! `cargo bench --bench matmul` (add `LAZYNP_BENCH_2048=1` for n = 2048). Prints GFLOP/s and % of the
-//! single-thread xmm FMA peak measured in the same run.
+//! `cargo bench --bench matmul` (add `LAZYNP_BENCH_2048=1` for n = 2048; `-- batched` for the
+//! batched small products only). Prints GFLOP/s and % of the single-thread xmm FMA peak measured in
+//! the same run, and `SUMMARY` lines with best-of times.
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -9,6 +10,7 @@ use std::time::{Duration, Instant};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use lazynp::runtime::mat::{MatMut, MatRef};
 use lazynp::runtime::matmul::{Batch, GemmElement, batched_small, gemm, measure_fma_peak_f32};
+use lazynp::{Array, EvalOptions, MatmulBackend};
 
 fn fill<T: GemmElement>(len: usize, f: impl Fn(f64) -> T) -> Vec<T> {
     (0..len)
@@ -96,7 +98,15 @@ fn square<T: GemmElement + ndarray::LinalgScalar>(
 }
 
 fn batched(c: &mut Criterion) {
-    let (count, m) = (10_000usize, 8usize);
+    for m in [8usize, 16] {
+        batched_case(c, m);
+    }
+}
+
+/// 10000 products of m x m f32 matrices: the batched kernel called directly (1 thread), through
+/// the array API (dispatch, fresh output buffer) on 1 and 2 threads, and an ndarray loop.
+fn batched_case(c: &mut Criterion, m: usize) {
+    let count = 10_000usize;
     let a = fill::<f32>(count * m * m, |x| x as f32);
     let b = fill::<f32>(count * m * m, |x| x as f32 + 0.25);
     let mut out = vec![0.0f32; count * m * m];
@@ -124,19 +134,44 @@ fn batched(c: &mut Criterion) {
     group
         .sample_size(20)
         .measurement_time(Duration::from_secs(1));
-    group.throughput(Throughput::Elements((2 * count * m * m * m) as u64));
+    let flops = 2 * count * m * m * m;
+    group.throughput(Throughput::Elements(flops as u64));
     // SAFETY: 10000 items of each operand are in the vectors above.
     let mut go = || {
         unsafe { batched_small(mat(a.as_ptr()), mat(b.as_ptr()), cm, batch) }
             .unwrap_or_else(|e| panic!("{e}"))
     };
-    group.bench_function("jit_10000x8x8x8", |bench| bench.iter(&mut go));
+    let name = format!("{count}x{m}x{m}x{m}");
+    group.bench_function(format!("jit_{name}"), |bench| bench.iter(&mut go));
     let t = best_time(&mut go, 20);
     println!(
-        "SUMMARY batched 10000x(8x8 . 8x8) f32: {:.1} us, {:.1} GFLOP/s",
+        "SUMMARY batched {count}x({m}x{m} . {m}x{m}) f32 kernel, 1 thread: {:.1} us, {:.1} GFLOP/s",
         t * 1e6,
-        (2 * count * m * m * m) as f64 / t / 1e9
+        flops as f64 / t / 1e9
     );
+    let arr = |v: &[f32]| {
+        Array::from_shape_vec(vec![count, m, m], v.to_vec())
+            .and_then(|x| x.eval())
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let (aa, ba) = (arr(&a), arr(&b));
+    for threads in [1, 2] {
+        let opts = EvalOptions::fused()
+            .threads(threads)
+            .matmul_backend(MatmulBackend::Jit);
+        let run = || {
+            black_box(
+                aa.matmul(&ba)
+                    .eval_with(&opts)
+                    .unwrap_or_else(|e| panic!("{e}")),
+            );
+        };
+        group.bench_function(format!("array_t{threads}_{name}"), |bench| bench.iter(run));
+        println!(
+            "SUMMARY batched {count}x({m}x{m} . {m}x{m}) f32 array API, {threads} threads: {:.1} us",
+            best_time(run, 20) * 1e6
+        );
+    }
     let an: Vec<ndarray::ArrayView2<f32>> = a
         .chunks(m * m)
         .filter_map(|s| ndarray::ArrayView2::from_shape((m, m), s).ok())
@@ -150,9 +185,9 @@ fn batched(c: &mut Criterion) {
             black_box(x.dot(y));
         }
     };
-    group.bench_function("ndarray_10000x8x8x8", |bench| bench.iter(nd));
+    group.bench_function(format!("ndarray_{name}"), |bench| bench.iter(nd));
     println!(
-        "SUMMARY batched ndarray loop: {:.1} us",
+        "SUMMARY batched {count}x{m}^3 ndarray loop: {:.1} us",
         best_time(nd, 10) * 1e6
     );
     group.finish();

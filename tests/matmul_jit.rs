@@ -470,8 +470,69 @@ fn batched_small_against_reference() {
     batched_case::<f64>(8, 8, 8, 50, false, false, 10);
     batched_case::<f64>(16, 16, 16, 5, true, true, 11);
     batched_case::<f64>(1, 1, 1, 7, false, false, 12);
+    // Register tiles: many column groups (m = 1), vector + scalar chunks, tall and wide C.
+    batched_case::<f32>(1, 4, 64, 9, false, false, 14);
+    batched_case::<f32>(13, 7, 30, 6, false, false, 15);
+    batched_case::<f64>(5, 3, 11, 8, true, false, 16);
+    batched_case::<f32>(24, 8, 24, 4, false, true, 17);
+    batched_case::<f64>(9, 16, 10, 4, false, false, 18);
     // Too big to unroll: falls back to the packed GEMM per item.
     batched_case::<f32>(40, 33, 40, 3, false, false, 13);
+}
+
+/// Each item is computed by the same code whatever batch it is part of (the dispatch splits
+/// batches over threads): a 10-item call gives the bits of ten 1-item calls.
+#[test]
+fn batched_small_is_independent_of_batching() {
+    let (m, k, n, count) = (8, 8, 8, 10);
+    let mut rng = StdRng::seed_from_u64(19);
+    let a: Vec<f32> = (0..count * m * k)
+        .map(|_| rng.random_range(-1.0..1.0))
+        .collect();
+    let b: Vec<f32> = (0..count * k * n)
+        .map(|_| rng.random_range(-1.0..1.0))
+        .collect();
+    let mat = |p: *const f32, rows, cols| MatRef {
+        ptr: p,
+        rows,
+        cols,
+        rs: cols as isize,
+        cs: 1,
+    };
+    let run = |first: usize, items: usize, c: &mut [f32]| {
+        let cm = MatMut {
+            ptr: c[first * m * n..].as_mut_ptr(),
+            rows: m,
+            cols: n,
+            ld: n,
+        };
+        let batch = Batch {
+            count: items,
+            a: (m * k) as isize,
+            b: (k * n) as isize,
+            c: (m * n) as isize,
+        };
+        // SAFETY: items first..first+items of A, B and C lie in the buffers.
+        unsafe {
+            batched_small(
+                mat(a[first * m * k..].as_ptr(), m, k),
+                mat(b[first * k * n..].as_ptr(), k, n),
+                cm,
+                batch,
+            )
+        }
+        .unwrap();
+    };
+    let mut whole = vec![0.0f32; count * m * n];
+    run(0, count, &mut whole);
+    let mut single = vec![1.0f32; count * m * n];
+    for t in 0..count {
+        run(t, 1, &mut single);
+    }
+    assert_eq!(
+        whole.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+        single.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+    );
 }
 
 /// A prologue that copies block `(r0..r1, c0..c1)` of a stored matrix, counting the elements it

@@ -20,6 +20,25 @@
 //!
 //! **Batched small kernel** ([`batched_kernel`]): `C_t = A_t B_t` for `t in 0..batch`, with the exact
 //! `(m, k, n)` and element strides baked into the code as immediates, fully unrolled, no packing.
+//! C is computed in register tiles of up to 4 column chunks (a vector when B's columns are
+//! contiguous, else one scalar column) by `rows` rows, with `rows` as large as lets the tile's
+//! accumulators, its held B vectors, one broadcast and one copy fit in the 16 xmm registers
+//! (8x8 f32: 2 tiles of 4 rows x 2 vectors; 16x16 f32: 8 tiles of 2 rows x 4 vectors). For each `k`
+//! the tile loads its row of B once into registers, then broadcasts each `a(i, k)` once and uses it
+//! for all of the tile's columns; accumulators start from the first product and use `fma` when the
+//! host has FMA (else `fmul` + `fadd`). No spills. The kernel is compiled with `opt_level=none`
+//! in a module of its own, so the emitted order is the schedule (the e-graph would otherwise
+//! re-order loads and merge or move them).
+//!
+//! Measured choices (10000 items, f32, 1 thread, same process): one row at a time with B reloaded
+//! for every row (the previous kernel) 362 µs for 8x8x8; B loaded per product and folded into
+//! `vmulps [mem]` (4-row tiles) 246 µs; B held per `k` with `fmul`+`fadd` 198 µs, with `fma` 169 µs;
+//! a separate folded `vbroadcastss [mem]` per product (no register copies) 198 µs — it doubles the
+//! vector loads, and this core takes ~2 per cycle. A broadcast used by several products is not
+//! folded into `vbroadcastss m32` (Cranelift counts the load's uses transitively through the
+//! `splat`), so it costs `vmovss` + `vbroadcastss xmm` (an FP-pipe shuffle), and each `fma`
+//! but the last one using it needs a `movdqa` copy (only the 213/132 forms exist). 8x8x8 then runs
+//! at ~78 cycles per item against the 64 of its 128 FMAs; 16x16x16 at ~75% of the FMA peak.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
@@ -115,11 +134,18 @@ fn compile_err(e: impl std::fmt::Display) -> Error {
     Error::Compile(e.to_string())
 }
 
-fn jit() -> Result<&'static Mutex<Jit>> {
-    static JIT: OnceLock<std::result::Result<Mutex<Jit>, Error>> = OnceLock::new();
-    JIT.get_or_init(|| {
+/// The JIT module for `key`: the micro-kernel is compiled with `opt_level=speed`, batched kernels with
+/// `none` (their instruction order is the schedule; see [`batched_kernel`]).
+fn jit(key: &Key) -> Result<&'static Mutex<Jit>> {
+    static SPEED: OnceLock<std::result::Result<Mutex<Jit>, Error>> = OnceLock::new();
+    static NONE: OnceLock<std::result::Result<Mutex<Jit>, Error>> = OnceLock::new();
+    let (cell, opt) = match key {
+        Key::Micro(_) => (&SPEED, "speed"),
+        Key::Batched(..) => (&NONE, "none"),
+    };
+    cell.get_or_init(|| {
         let mut flags = settings::builder();
-        flags.set("opt_level", "speed").map_err(compile_err)?;
+        flags.set("opt_level", opt).map_err(compile_err)?;
         let verify = if cfg!(debug_assertions) {
             "true"
         } else {
@@ -149,7 +175,7 @@ fn get_or_compile(
     n_params: usize,
     emit: impl FnOnce(&mut FunctionBuilder, Type, &[Value]) -> Result<()>,
 ) -> Result<usize> {
-    let mut guard = jit()?
+    let mut guard = jit(&key)?
         .lock()
         .map_err(|_| Error::Compile("JIT cache poisoned".into()))?;
     let jit = &mut *guard;
@@ -377,6 +403,26 @@ pub fn batched_kernel(spec: &BatchedSpec) -> Result<BatchedFn> {
     Ok(unsafe { std::mem::transmute::<usize, BatchedFn>(addr) })
 }
 
+/// Rows of C per register group of the batched kernel for `m` rows and `nv` column chunks: the
+/// group's `rows * nv` accumulators, the `nv` held B vectors, a broadcast and a copy of it fit in
+/// the 16 xmm registers; the rows are spread evenly over the groups.
+fn batched_group_rows(m: usize, nv: usize) -> usize {
+    let max_rows = (14 / nv).saturating_sub(1).max(1);
+    m.div_ceil(m.div_ceil(max_rows))
+}
+
+/// True when the host has FMA (Cranelift then emits `vfmadd`; without it `fma` is a libcall).
+fn has_fma() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("fma")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
 fn emit_batched(
     b: &mut FunctionBuilder,
     ptr: Type,
@@ -385,8 +431,8 @@ fn emit_batched(
     s: &BatchedSpec,
     p: &[Value],
 ) {
+    let use_fma = has_fma();
     let (a0, b0, c0, batch, a_bs, b_bs, c_bs) = (p[0], p[1], p[2], p[3], p[4], p[5], p[6]);
-    let es = s.dtype.size() as isize;
     let lanes = 16 / s.dtype.size();
     let hdr = b.create_block();
     let body = b.create_block();
@@ -402,8 +448,6 @@ fn emit_batched(
 
     b.switch_to_block(body);
     let (ap, bp, cp) = (hp[0], hp[1], hp[2]);
-    let rd = MemFlagsData::new().with_notrap().with_readonly();
-    let wr = MemFlagsData::new().with_notrap();
     // Column chunks: full vectors when B's columns are contiguous, scalars for the rest.
     let mut chunks: Vec<(usize, bool)> = Vec::new();
     let mut j = 0;
@@ -416,31 +460,13 @@ fn emit_batched(
             j += 1;
         }
     }
-    for i in 0..s.m {
-        let mut accs: Vec<Option<Value>> = vec![None; chunks.len()];
-        for k in 0..s.k {
-            let a_off = (i as isize * s.a_rs + k as isize * s.a_cs) * es;
-            let a = b.ins().load(sty, rd, ap, a_off as i32);
-            let av = b.ins().splat(vty, a);
-            for (acc, &(j, vector)) in accs.iter_mut().zip(&chunks) {
-                let b_off = (k as isize * s.b_rs + j as isize * s.b_cs) * es;
-                let (x, y) = if vector {
-                    (av, b.ins().load(vty, rd, bp, b_off as i32))
-                } else {
-                    (a, b.ins().load(sty, rd, bp, b_off as i32))
-                };
-                let prod = b.ins().fmul(x, y);
-                *acc = Some(match *acc {
-                    Some(old) => b.ins().fadd(old, prod),
-                    None => prod,
-                });
-            }
-        }
-        for (acc, &(j, _)) in accs.iter().zip(&chunks) {
-            if let Some(v) = *acc {
-                let c_off = ((i * s.ldc + j) as isize * es) as i32;
-                b.ins().store(wr, v, cp, c_off);
-            }
+    // Register tiles: up to 4 column chunks x as many rows as fit (see `batched_group_rows`).
+    for cols in chunks.chunks(4) {
+        let nv = cols.len();
+        let rows_per = batched_group_rows(s.m, nv);
+        for g0 in (0..s.m).step_by(rows_per) {
+            let g1 = (g0 + rows_per).min(s.m);
+            emit_batched_tile(b, vty, sty, s, (ap, bp, cp), (g0, g1), cols, use_fma);
         }
     }
     let ap2 = b.ins().iadd(ap, a_bs);
@@ -451,4 +477,62 @@ fn emit_batched(
         .jump(hdr, &[ap2.into(), bp2.into(), cp2.into(), cnt2.into()]);
     b.switch_to_block(exit);
     b.ins().return_(&[]);
+}
+
+/// One register tile of the batched kernel: rows `g0..g1` of C, the column chunks `cols`
+/// (`(first column, is a vector)`), accumulated over all of `k` in registers, then stored.
+#[allow(clippy::too_many_arguments)]
+fn emit_batched_tile(
+    b: &mut FunctionBuilder,
+    vty: Type,
+    sty: Type,
+    s: &BatchedSpec,
+    (ap, bp, cp): (Value, Value, Value),
+    (g0, g1): (usize, usize),
+    cols: &[(usize, bool)],
+    use_fma: bool,
+) {
+    let es = s.dtype.size() as isize;
+    let rd = MemFlagsData::new().with_notrap().with_readonly();
+    let wr = MemFlagsData::new().with_notrap();
+    let mut accs: Vec<Vec<Option<Value>>> = vec![vec![None; cols.len()]; g1 - g0];
+    for k in 0..s.k {
+        // Row k of B (the group's columns), loaded once and kept in registers for all rows.
+        let held: Vec<Value> = cols
+            .iter()
+            .map(|&(j, vector)| {
+                let off = (k as isize * s.b_rs + j as isize * s.b_cs) * es;
+                b.ins()
+                    .load(if vector { vty } else { sty }, rd, bp, off as i32)
+            })
+            .collect();
+        for (i, row) in (g0..g1).zip(accs.iter_mut()) {
+            let a_off = (i as isize * s.a_rs + k as isize * s.a_cs) * es;
+            let a = b.ins().load(sty, rd, ap, a_off as i32);
+            let av = if cols.iter().any(|c| c.1) {
+                b.ins().splat(vty, a)
+            } else {
+                a
+            };
+            for ((acc, &(_, vector)), &y) in row.iter_mut().zip(cols).zip(&held) {
+                let x = if vector { av } else { a };
+                *acc = Some(match *acc {
+                    None => b.ins().fmul(x, y),
+                    Some(old) if use_fma => b.ins().fma(x, y, old),
+                    Some(old) => {
+                        let prod = b.ins().fmul(x, y);
+                        b.ins().fadd(old, prod)
+                    }
+                });
+            }
+        }
+    }
+    for (i, row) in (g0..g1).zip(&accs) {
+        for (acc, &(j, _)) in row.iter().zip(cols) {
+            if let Some(v) = *acc {
+                let c_off = ((i * s.ldc + j) as isize * es) as i32;
+                b.ins().store(wr, v, cp, c_off);
+            }
+        }
+    }
 }

@@ -3,15 +3,30 @@
 //! Loops, outermost first: thread region (rows or columns of C) → `jc` (NC columns) → `pc` (KC of K:
 //! pack B) → `ic` (MC rows: pack A) → `ir` (MR rows) → `jr` (NR columns) → micro-kernel.
 //!
-//! **Blocking model** (this machine: per core 32 KiB L1d, 1 MiB L2, 32 MiB shared L3):
+//! **Blocking model** (this machine, AMD Zen 5: per core 48 KiB L1d, 1 MiB L2, 32 MiB shared L3):
 //! - `MR x NR` = 12 x one 128-bit vector: the fastest Cranelift tile measured (see `codegen::matmul`).
 //! - `KC = 128`: the pre-broadcast A micro-panel (`MR * KC * 16` B = 24 KiB) stays in L1 next to a
-//!   B micro-panel (`KC * NR * size` = 2 KiB); KC = 256 (48 KiB) was measured ~15% slower.
+//!   B micro-panel (`KC * NR * size` = 2 KiB). Measured (kernel alone, panels in cache, best of 12
+//!   rounds): KC = 128 and 192 (36 KiB) both 89% of the xmm FMA peak, KC = 256 (48 KiB, no longer
+//!   fits L1 with B) 66%; the whole sgemm at n = 256/1024 did not change between 128, 160 and 192.
 //! - `NC`: the packed B panel (`KC * NC * size`) takes half of L2 (512 KiB), so the `jr` sweep of
 //!   each A micro-panel reads B from L2: NC = 1024 (f32) / 512 (f64).
 //! - `MC = 96` (8 micro-panels): the packed A block (`MC * KC * 16` = 192 KiB) plus the C block the
 //!   epilogue reads (`MC * NC * size` = 384 KiB) fit in the other half of L2, so the epilogue runs on
-//!   a block that was just written.
+//!   a block that was just written (MC = 192 measured the same).
+//!
+//! **Packing**: `pack_a` runs `k` outer and the `MR` rows inner, so it writes each micro-panel
+//! sequentially (one 16-byte splat store per element) from `MR` sequential read streams; `pack_b`
+//! copies `NR` contiguous elements per `k` when B's rows are contiguous. Against the earlier
+//! element-by-element packing (runtime-length `fill` per splat) this took n = 256 from 48.3 to 54.3
+//! GFLOP/s (same process, interleaved runs).
+//!
+//! **Where the time goes** (f32, 1 thread, peak = `measure_fma_peak_f32`, ~70 GFLOP/s): the
+//! micro-kernel alone reaches ~89% of the peak; its loop issues 13 vector loads (12 pre-broadcast A
+//! rows folded into `vmulps`, 1 B vector) per 12 products, and the FP side takes ~2 vector loads per
+//! cycle, so a `k` step needs 6.5 cycles against the 6 of its 12 multiplies (≤ 92%). The whole GEMM
+//! then pays packing (A is written 4x inflated), a C tile load + store per KC steps, and edge rows
+//! (n = 256 is 21⅓ tiles of 12: 3% padded work): ~78% of the peak at n = 256.
 //!
 //! **Determinism:** K is never split between threads, and the blocking does not depend on the thread
 //! count, so every element of C is computed by the same sequence of operations (see
@@ -434,7 +449,22 @@ unsafe fn gemm_region<T: GemmElement>(
     }
 }
 
+/// Stores `x` into the `lanes` (4 or 2) elements at the start of `dst` (one 16-byte store).
+#[inline(always)]
+fn splat_into<T: Copy>(dst: &mut [T], x: T, lanes: usize) {
+    if lanes == 4 {
+        let d: &mut [T; 4] = (&mut dst[..4]).try_into().expect("4 lanes");
+        *d = [x; 4];
+    } else {
+        let d: &mut [T; 2] = (&mut dst[..2]).try_into().expect("2 lanes");
+        *d = [x; 2];
+    }
+}
+
 /// Packs rows `ic..ic+mc`, columns `pc..pc+kc` of A as pre-broadcast MR-row micro-panels.
+///
+/// For each `k` the panel holds `MR` consecutive splats, so the loop runs `k` outer and rows
+/// inner: sequential writes, and `MR` sequential read streams when A's rows are contiguous.
 ///
 /// # Safety
 /// The block must be inside A.
@@ -451,29 +481,21 @@ unsafe fn pack_a<T: GemmElement>(
     for (t, ir) in (0..mc).step_by(MR).enumerate() {
         let panel = &mut out[t * kc * step..(t + 1) * kc * step];
         let rows = MR.min(mc - ir);
-        if a.cs.unsigned_abs() <= a.rs.unsigned_abs() {
-            for i in 0..MR {
-                for kk in 0..kc {
-                    // SAFETY: i < rows keeps the row inside the block.
-                    let x = if i < rows {
-                        unsafe { at(a, ic + ir + i, pc + kk) }
-                    } else {
-                        T::default()
-                    };
-                    panel[kk * step + i * lanes..][..lanes].fill(x);
-                }
-            }
-        } else {
-            for kk in 0..kc {
-                for i in 0..MR {
-                    // SAFETY: as above.
-                    let x = if i < rows {
-                        unsafe { at(a, ic + ir + i, pc + kk) }
-                    } else {
-                        T::default()
-                    };
-                    panel[kk * step + i * lanes..][..lanes].fill(x);
-                }
+        // Element (ic+ir+i, pc+kk) is at rows[i] + kk * cs.
+        let starts: [*const T; MR] = std::array::from_fn(|i| {
+            let i = i.min(rows - 1);
+            a.ptr
+                .wrapping_offset((ic + ir + i) as isize * a.rs + pc as isize * a.cs)
+        });
+        if rows < MR {
+            panel.fill(T::default());
+        }
+        for (kk, dst) in panel.chunks_exact_mut(step).enumerate() {
+            let off = kk as isize * a.cs;
+            for (i, &p) in starts.iter().enumerate().take(rows) {
+                // SAFETY: row i < rows and column pc+kk < pc+kc are inside the block.
+                let x = unsafe { *p.offset(off) };
+                splat_into(&mut dst[i * lanes..], x, lanes);
             }
         }
     }
@@ -495,6 +517,20 @@ unsafe fn pack_b<T: GemmElement>(
     for (t, jr) in (0..nc).step_by(nr).enumerate() {
         let panel = &mut out[t * kc * nr..(t + 1) * kc * nr];
         let cols = nr.min(nc - jr);
+        if cols == nr && b.cs == 1 {
+            // Contiguous rows: one nr-element copy per k.
+            for (kk, dst) in panel.chunks_exact_mut(nr).enumerate() {
+                // SAFETY: row pc+kk, columns jc+jr..jc+jr+nr are inside the block.
+                let src = unsafe {
+                    std::slice::from_raw_parts(
+                        b.ptr.offset((pc + kk) as isize * b.rs + (jc + jr) as isize),
+                        nr,
+                    )
+                };
+                dst.copy_from_slice(src);
+            }
+            continue;
+        }
         for kk in 0..kc {
             for j in 0..nr {
                 // SAFETY: j < cols keeps the column inside the block.

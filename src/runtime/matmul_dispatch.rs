@@ -113,9 +113,8 @@ pub fn choose(
     let flops = 2.0 * m as f64 * k as f64 * n as f64;
     let lib_seconds = model().1.gemm_seconds(dtype, m, n, k);
     let jit_seconds = flops / (jit_gflops(dtype) * 1e9);
-    // The unpacked kernel keeps an m×n block of accumulators in registers: beyond 64 elements
-    // (16 f32x4 vectors) it spills, and one library call per item is faster.
-    let small = batch > 1 && m * k * n <= SMALL && m * n <= 64;
+    // The unpacked kernel works in register tiles of C (codegen::matmul), so any m×n fits.
+    let small = batch > 1 && m * k * n <= SMALL;
     let backend = match requested {
         MatmulBackend::Auto if small => MatmulBackend::Jit,
         MatmulBackend::Auto if jit_seconds < lib_seconds => MatmulBackend::Jit,
