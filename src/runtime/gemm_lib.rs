@@ -26,15 +26,15 @@
 //!   A's rows are contiguous; otherwise the library would re-pack A for every panel (+10% at
 //!   256-column panels), so a tile is one call.
 //! * **Tile height** (rows per tile, i.e. per packing of B). Every call re-packs its panel of B,
-//!   so the packing per flop falls as 1/rows: 1024 rows (256 rows cost ~2% more), halved only to
-//!   give two threads at least [`MIN_TILES`] tiles.
+//!   so the packing per flop falls as 1/rows: 1024 rows (256 rows cost ~2-3% more), halved only
+//!   to give two threads at least [`MIN_TILES`] tiles.
 //!
 //! The epilogue runs on the whole tile (≥ 512 columns wide unless C is narrower), not per panel:
-//! the JIT's elementwise kernels pay a fixed cost per row (address setup and the loop exit), which
-//! on 64-wide rows was ~1.5% of the product. Its cost is the kernel's arithmetic, not memory:
-//! `relu(x + b)` runs at ~0.16 ns per element whether the tile is in L1/L2 or in L3 (0.33 ms over
-//! the 4096×512 output, ~4% of the product's 8.4 ms), so the tile height is chosen for the product,
-//! not to keep the tile in L2.
+//! the JIT's elementwise kernels pay a fixed cost per row (address setup and the loop exit),
+//! which on 64-wide rows cost another 1-3% of the product. Its cost is the kernel's arithmetic,
+//! not memory: `relu(x + b)` runs at ~0.16 ns per element whether the tile is in L1/L2 or in L3
+//! (0.33 ms over the 4096×512 output, ~4% of the product's 8.3 ms), so the tile height is chosen
+//! for the product, not to keep the tile in L2.
 //!
 //! Strides go to the library unchanged: it reads A and B through arbitrary element strides,
 //! including 0 (broadcast) and negative (reversed) ones, so nothing is ever copied.
@@ -57,7 +57,7 @@ const ONE_TILE_FLOPS: usize = 1 << 21;
 const THREADING_FLOPS: usize = 1 << 22;
 /// Tile height (rows of C) before halving for parallel slack. Every library call re-packs its
 /// panel of B, once per tile, so the packing cost per flop falls as 1/rows: measured at
-/// 4096×512×512 f32 with 64-column panels, 256-row tiles cost ~2% and 512-row tiles ~1% more
+/// 4096×512×512 f32 with 64-column panels, 256-row tiles cost ~2-3% and 512-row tiles ~1% more
 /// than 1024-row ones.
 const TILE_ROWS: usize = 1024;
 /// Smallest tile height the halving may reach.
