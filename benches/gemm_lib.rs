@@ -5,15 +5,25 @@
 //! `LAZYNP_BENCH_LARGE=1` adds n = 2048; `LAZYNP_BENCH_COMPARE=1` adds the `matrixmultiply`
 //! crate (the alternative pure-Rust library, single-threaded) on the same products.
 //! Peer: `benches/peers/numpy_matmul.py`.
+//!
+//! Two `relu(X@W + b)` groups: `relu_xw_b_*` calls the backend with a Rust closure as the
+//! epilogue; `relu_xw_b_jit_*` goes through the public API (`(&x.matmul(&w) + &b).relu()`), so the
+//! epilogue is the JIT kernel the runtime really fuses, against `x.matmul(&w)` alone.
+//!
 //! On a shared 2-core machine other processes (builds) halve large-size throughput and make the
-//! 2-thread rows meaningless: check `uptime` (load < 2) before trusting the numbers; the
-//! epilogue's own cost is ~0.08 ns/element on an L2-hot tile (0.16 ms for the 4096×512 output).
+//! 2-thread rows meaningless: check `uptime` (load < 2) before trusting the numbers. For a
+//! bare-vs-fused comparison that survives a loaded machine, `LAZYNP_BENCH_AB=1` runs only an
+//! interleaved A/B of the API pair (bare and fused alternate, 40 rounds) and prints medians of
+//! the thread's CPU time (1 thread), of the process's CPU time and of wall time (2 threads),
+//! then exits; `LAZYNP_BENCH_AB_ROUNDS` changes the rounds.
 
-use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group};
+use lazynp as np;
 use lazynp::runtime::gemm_lib::{lib_gemm_f32, lib_gemm_f64, measure_fma_peak_f32, measured};
 use lazynp::runtime::mat::{MatMut, MatRef};
+use lazynp::{Array, DType, EvalOptions, MatmulBackend};
 use std::hint::black_box;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 fn values<T: From<f32>>(len: usize, seed: u32) -> Vec<T> {
     let mut s = seed.wrapping_mul(2_654_435_761).wrapping_add(1);
@@ -229,12 +239,145 @@ fn relu_xw_b(c: &mut Criterion) {
     black_box(&out);
 }
 
+/// The public-API pair: X 4096×512, W 512×512, b 512 (f32, standard normal).
+struct Linear {
+    x: Array,
+    w: Array,
+    b: Array,
+}
+
+impl Linear {
+    const M: usize = 4096;
+    const K: usize = 512;
+    const N: usize = 512;
+
+    fn new() -> Self {
+        let randn = |shape: &[usize], seed| {
+            np::random::default_rng(seed)
+                .standard_normal_dtype(shape.to_vec(), DType::F32)
+                .eval()
+                .expect("random inputs")
+        };
+        Linear {
+            x: randn(&[Self::M, Self::K], 9),
+            w: randn(&[Self::K, Self::N], 10),
+            b: randn(&[Self::N], 11),
+        }
+    }
+
+    /// Evaluates the bare product (`fused == false`) or `relu(X@W + b)` with the library backend.
+    fn run(&self, fused: bool, threads: usize) -> Array {
+        let opts = EvalOptions::fused()
+            .threads(threads)
+            .matmul_backend(MatmulBackend::Library);
+        let g = if fused {
+            (&self.x.matmul(&self.w) + &self.b).relu()
+        } else {
+            self.x.matmul(&self.w)
+        };
+        g.eval_with(&opts).expect("evaluation")
+    }
+}
+
+fn relu_xw_b_jit(c: &mut Criterion) {
+    let lin = Linear::new();
+    let mut g = c.benchmark_group("relu_xw_b_jit_4096x512x512");
+    g.throughput(Throughput::Elements(
+        2 * (Linear::M * Linear::N * Linear::K) as u64,
+    ));
+    for threads in [1usize, 2] {
+        for (name, fused) in [("bare", false), ("fused", true)] {
+            g.bench_function(BenchmarkId::new(name, format!("{threads}t")), |bch| {
+                bch.iter(|| lin.run(fused, threads))
+            });
+        }
+    }
+    g.finish();
+}
+
+/// CPU time of the calling thread or of the whole process, in seconds.
+fn cpu_seconds(process: bool) -> f64 {
+    let clock = if process {
+        libc::CLOCK_PROCESS_CPUTIME_ID
+    } else {
+        libc::CLOCK_THREAD_CPUTIME_ID
+    };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid timespec to write; both clocks exist on Linux.
+    unsafe { libc::clock_gettime(clock, &mut ts) };
+    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
+}
+
+fn median(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// `LAZYNP_BENCH_AB=1`: bare and fused alternate (the order flips every round), so load from
+/// other processes falls on both alike; medians of thread CPU (1 thread), process CPU and wall
+/// time (2 threads).
+fn ab_report() {
+    let rounds: usize = std::env::var("LAZYNP_BENCH_AB_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(40)
+        .max(1);
+    let lin = Linear::new();
+    println!(
+        "relu(X@W+b) {}x{}x{} f32, library backend, bare vs fused, medians of {rounds} \
+         interleaved rounds",
+        Linear::M,
+        Linear::K,
+        Linear::N
+    );
+    for threads in [1usize, 2] {
+        // [bare, fused] × [wall, thread cpu, process cpu], milliseconds.
+        let mut t: [[Vec<f64>; 3]; 2] = Default::default();
+        for round in 0..rounds + 2 {
+            for i in 0..2 {
+                let fused = (i + round) % 2 == 1;
+                let (w0, tc0, pc0) = (Instant::now(), cpu_seconds(false), cpu_seconds(true));
+                black_box(lin.run(fused, threads));
+                let (pc1, tc1) = (cpu_seconds(true), cpu_seconds(false));
+                let wall = w0.elapsed().as_secs_f64();
+                if round >= 2 {
+                    let v = &mut t[fused as usize];
+                    v[0].push(wall * 1e3);
+                    v[1].push((tc1 - tc0) * 1e3);
+                    v[2].push((pc1 - pc0) * 1e3);
+                }
+            }
+        }
+        for (j, clock) in ["wall", "thread cpu", "process cpu"].iter().enumerate() {
+            if threads > 1 && j == 1 {
+                continue;
+            }
+            let (b, f) = (median(&mut t[0][j]), median(&mut t[1][j]));
+            println!(
+                "  {threads}t {clock:>11}: bare {b:7.3} ms  fused {f:7.3} ms  epilogue {:+5.1}%",
+                (f / b - 1.0) * 100.0
+            );
+        }
+    }
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default()
         .sample_size(10)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
-    targets = gemm_sizes, relu_xw_b
+    targets = gemm_sizes, relu_xw_b, relu_xw_b_jit
 }
-criterion_main!(benches);
+
+fn main() {
+    if std::env::var_os("LAZYNP_BENCH_AB").is_some() {
+        ab_report();
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -307,15 +307,24 @@ impl<T> SyncPtr<T> {
 #[test]
 fn epilogue_covers_each_element_once_after_it_is_final() {
     let mut rng = StdRng::seed_from_u64(11);
-    for &(m, k, n, threads) in &[
-        (0, 4, 5, 2),
-        (5, 0, 7, 2),
-        (3, 4, 5, 1),
-        (257, 65, 129, 2),
-        (70, 90, 1500, 3),
-        (1000, 20, 30, 2),
+    // A column-major (one library call per tile) and row-major (tiles computed as several
+    // column panels, the epilogue after the last one): (600, 520, 200) has 64-column panels.
+    for &(m, k, n, threads, a_row_major) in &[
+        (0, 4, 5, 2, false),
+        (5, 0, 7, 2, false),
+        (3, 4, 5, 1, false),
+        (257, 65, 129, 2, false),
+        (70, 90, 1500, 3, false),
+        (1000, 20, 30, 2, false),
+        (257, 65, 129, 2, true),
+        (600, 520, 200, 2, true),
+        (70, 90, 1500, 3, true),
     ] {
-        let a = Strided::<f32>::new(m, k, 1, m as isize, &mut rng);
+        let a = if a_row_major {
+            Strided::<f32>::new(m, k, k as isize, 1, &mut rng)
+        } else {
+            Strided::<f32>::new(m, k, 1, m as isize, &mut rng)
+        };
         let b = Strided::<f32>::new(k, n, n as isize, 1, &mut rng);
         let bias: Vec<f32> = (0..n).map(|j| (j % 5) as f32 * 0.1 - 0.2).collect();
         let ld = n + 1;
