@@ -25,6 +25,7 @@ struct Cache {
     compiled: AtomicU64,
     evicted: AtomicU64,
     compile_nanos: AtomicU64,
+    prologues: AtomicU64,
 }
 
 fn cache() -> &'static Cache {
@@ -55,6 +56,9 @@ pub struct JitStats {
     pub cached: u64,
     /// Total time spent compiling.
     pub compile_time: Duration,
+    /// Elementwise prologue kernels that ran inside a matmul's packing, block by block, instead
+    /// of as a step writing the whole operand (`(x * 2.0).matmul(&w)` with the JIT GEMM).
+    pub prologues_in_packing: u64,
 }
 
 /// The JIT's counters (process-wide).
@@ -66,7 +70,13 @@ pub fn jit_stats() -> JitStats {
         evictions: c.evicted.load(Ordering::Relaxed),
         cached: c.map.lock().map(|m| m.len() as u64).unwrap_or(0),
         compile_time: Duration::from_nanos(c.compile_nanos.load(Ordering::Relaxed)),
+        prologues_in_packing: c.prologues.load(Ordering::Relaxed),
     }
+}
+
+/// Counts a prologue kernel run inside a matmul's packing.
+pub(crate) fn count_prologue() {
+    cache().prologues.fetch_add(1, Ordering::Relaxed);
 }
 
 /// Counts a hit served from a cached plan's own slot.

@@ -289,6 +289,7 @@ fn run_fused_matmul(
     let mut pro_codes = Vec::new();
     for p in prologues.iter().flatten() {
         pro_codes.push((*p, code_for(&codes[*p], step_kernel(&plan.steps[*p]))?.0));
+        cache::count_prologue();
     }
     let pro_preps: Vec<(Prepared, usize, usize)> = pro_codes
         .iter()
