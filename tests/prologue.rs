@@ -80,7 +80,10 @@ fn same_as_stored(name: &str, fused: impl Fn() -> Array, stored: impl Fn() -> Ar
             .iter()
             .zip(&f64s(&b))
             .all(|(x, y)| x.to_bits() == y.to_bits());
-        assert!(same, "{name}, {t} threads: fused prologue differs from stored operand");
+        assert!(
+            same,
+            "{name}, {t} threads: fused prologue differs from stored operand"
+        );
     }
 }
 
@@ -215,7 +218,10 @@ fn the_jit_computes_the_operand_inside_packing() {
         jit.contains("prologue of matmul") && jit.contains("(operand A), computed inside packing"),
         "{jit}"
     );
-    assert!(jit.contains("backend Jit with prologues in packing"), "{jit}");
+    assert!(
+        jit.contains("backend Jit with prologues in packing"),
+        "{jit}"
+    );
     let lib = plan_lines(&y, MatmulBackend::Library);
     assert!(lib.contains("runs as its own step"), "{lib}");
     assert!(lib.contains("backend Library after its prologues"), "{lib}");
