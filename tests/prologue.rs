@@ -301,3 +301,23 @@ fn prologues_that_must_not_fuse() {
         DType::F32,
     );
 }
+
+#[test]
+fn transposed_computed_operands() {
+    // A transposed view of a computed node is its own kernel (the view written in C order), so
+    // that kernel is the operand's prologue: it reads x with transposed strides per block.
+    for &(m, k, n) in &[(7, 13, 5), (129, 97, 257), (300, 300, 1100)] {
+        let x = rand(&[k, m], DType::F32, 20);
+        let w = rand(&[n, k], DType::F32, 21);
+        let y = || (&x * 2.0).t().matmul(&(&w + 1.0).t());
+        let text = plan_lines(&y(), MatmulBackend::Jit);
+        assert_eq!(text.matches("computed inside packing").count(), 2, "{text}");
+        check(
+            &format!("(x*2).T@(w+1).T {m}x{k}x{n}"),
+            y,
+            || (x.abs() * 2.0).t().matmul(&(w.abs() + 1.0).t()),
+            k,
+            DType::F32,
+        );
+    }
+}

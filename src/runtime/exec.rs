@@ -234,7 +234,7 @@ fn prologue_steps(plan: &Plan) -> HashMap<usize, [Option<usize>; 2]> {
 
 /// The cost model's choice for the 2-D matmul `node` whose operands are computed by the prologue
 /// kernel steps `steps` (A, B): when it packs prologues they run inside the JIT's packing.
-pub fn prologue_choice(
+pub(crate) fn prologue_choice(
     g: &Graph,
     plan: &Plan,
     node: usize,
@@ -556,6 +556,37 @@ impl<'a> Prepared<'a> {
     /// [`Prepared::call`] with argument `arg` pointed at `ptr` with byte `strides` (one per loop
     /// dim) for this call only: a fused prologue writes its block into a packing scratch buffer.
     /// Several threads may call it at once (the table is copied, onto the stack when small).
+    /// Index `i` of the ranges is addressed at `ptr + Σ i[d]·strides[d]`, so a block starting at
+    /// `lo` is written from its first element when `ptr` is the block minus `Σ lo[d]·strides[d]`.
+    ///
+    /// ```
+    /// use lazynp::kernel::{Arg, KOp, Kernel};
+    /// use lazynp::runtime::exec::Prepared;
+    /// use lazynp::{BinaryOp, DType, Scalar};
+    /// // out = 2 * x over a 2x3 array, C order.
+    /// let arg = |output| Arg { dtype: DType::F32, strides: vec![3, 1], offset: 0, output };
+    /// let k = Kernel {
+    ///     dims: vec![2, 3],
+    ///     n_outer: 2,
+    ///     args: vec![arg(false), arg(true)],
+    ///     ops: vec![KOp::Load { arg: 0 }, KOp::Const(Scalar::Float(2.0)), KOp::Binary(BinaryOp::Mul, 0, 1)],
+    ///     types: vec![DType::F32; 3],
+    ///     reduce: None,
+    ///     stores: vec![(2, 1)],
+    ///     inner_stores: vec![],
+    /// };
+    /// let code = lazynp::codegen::compile(&k, false)?;
+    /// let x = [1.0f32, 2., 3., 4., 5., 6.];
+    /// let mut out = [0.0f32; 6];
+    /// let prep = Prepared::new(&code, &k, &[x.as_ptr().cast()], &[out.as_mut_ptr().cast()], None);
+    /// // Rows 1..2, columns 1..3 into a 1x2 block instead of `out` (4-byte elements, ld 2).
+    /// let mut block = [0.0f32; 2];
+    /// let base = block.as_mut_ptr().cast::<u8>().wrapping_sub((2 + 1) * 4);
+    /// prep.call_redirected(1, base, &[8, 4], &[1, 1], &[2, 3]);
+    /// assert_eq!(block, [10.0, 12.0]);
+    /// assert_eq!(out, [0.0; 6]);
+    /// # Ok::<(), lazynp::Error>(())
+    /// ```
     pub fn call_redirected(
         &self,
         arg: usize,
