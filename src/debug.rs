@@ -81,11 +81,25 @@ pub fn plan_text(g: &Graph, plan: &Plan, backend: crate::eval::MatmulBackend) ->
                 inputs,
                 members,
                 epilogue_of,
+                prologue_of,
             } => {
                 if let Some(mm) = epilogue_of {
                     let _ = writeln!(
                         s,
                         "  [{i}] (epilogue of %{mm}, runs inside the matmul per finished block)"
+                    );
+                }
+                if let Some((mm, j)) = prologue_of {
+                    let c = prologue_choice(g, plan, *mm, backend);
+                    let operand = ["A", "B"][*j];
+                    let _ = writeln!(
+                        s,
+                        "  [{i}] (prologue of matmul %{mm} (operand {operand}), {})",
+                        if c.packs_prologues() {
+                            "computed inside packing, block by block"
+                        } else {
+                            "runs as its own step: the chosen backend reads stored operands"
+                        }
                     );
                 }
                 let extra: Vec<String> = outputs
@@ -133,16 +147,27 @@ pub fn plan_text(g: &Graph, plan: &Plan, backend: crate::eval::MatmulBackend) ->
                     let nd = n.shape.len();
                     let batch: usize = n.shape[..nd - 2].iter().product();
                     let (m, k, nn) = (n.shape[nd - 2], a[nd - 1], n.shape[nd - 1]);
-                    let c =
-                        crate::runtime::matmul_dispatch::choose(backend, n.dtype, batch, m, k, nn);
+                    let has_prologue = plan.steps.iter().any(|s| {
+                        matches!(s, Step::Kernel { prologue_of: Some((mm, _)), .. } if mm == node)
+                    });
+                    let c = if has_prologue {
+                        prologue_choice(g, plan, *node, backend)
+                    } else {
+                        crate::runtime::matmul_dispatch::choose(backend, n.dtype, batch, m, k, nn)
+                    };
                     let _ = write!(
                         line,
-                        " | backend {:?}{} (model: jit {:.1} us, library {:.1} us per product)",
+                        " | backend {:?}{}{} (model: jit {:.1} us, library {:.1} us per product)",
                         c.backend,
                         if c.batched_small {
                             " batched-small"
                         } else {
                             ""
+                        },
+                        match (has_prologue, c.packs_prologues()) {
+                            (false, _) => "",
+                            (true, true) => " with prologues in packing",
+                            (true, false) => " after its prologues",
                         },
                         c.jit_seconds * 1e6,
                         c.lib_seconds * 1e6
@@ -153,6 +178,27 @@ pub fn plan_text(g: &Graph, plan: &Plan, backend: crate::eval::MatmulBackend) ->
         }
     }
     s
+}
+
+/// The cost model's choice for matmul `node` with its fused prologue kernels.
+fn prologue_choice(
+    g: &Graph,
+    plan: &Plan,
+    node: usize,
+    backend: crate::eval::MatmulBackend,
+) -> crate::runtime::matmul_dispatch::Choice {
+    let mut steps = [None, None];
+    for (i, s) in plan.steps.iter().enumerate() {
+        if let Step::Kernel {
+            prologue_of: Some((m, j)),
+            ..
+        } = s
+            && *m == node
+        {
+            steps[*j] = Some(i);
+        }
+    }
+    crate::runtime::exec::prologue_choice(g, plan, node, steps, backend)
 }
 
 /// Full explanation: graph, plan, each kernel's IR and CLIF (and machine code if asked).

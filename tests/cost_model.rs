@@ -3,7 +3,7 @@
 //! One test in its own binary: the model is read once per process from the environment.
 
 use lazynp as np;
-use lazynp::DType;
+use lazynp::{DType, EvalOptions, MatmulBackend};
 
 #[test]
 fn backend_choices_with_fixed_throughputs() {
@@ -22,9 +22,24 @@ fn backend_choices_with_fixed_throughputs() {
             ones(&[1024, 8]).matmul(&ones(&[8, 1024])),
         ),
     ];
+    // Fused prologues: the library pays for writing and re-reading the operand, the JIT for
+    // recomputing A once per 1024-column panel of B (twice here: n = 2048).
+    let scaled = |m: usize, k: usize, n: usize| (ones(&[m, k]) * 2.0).matmul(&ones(&[k, n]));
+    let cases: Vec<(&str, np::Array, MatmulBackend)> = cases
+        .into_iter()
+        .map(|(n, y)| (n, y, MatmulBackend::Auto))
+        .chain([
+            ("prologue A 512", scaled(512, 512, 512), MatmulBackend::Auto),
+            (
+                "prologue A 256x64x2048 jit",
+                scaled(256, 64, 2048),
+                MatmulBackend::Jit,
+            ),
+        ])
+        .collect();
     let mut got = String::new();
-    for (name, y) in &cases {
-        let e = y.explain();
+    for (name, y, backend) in &cases {
+        let e = y.explain_with(&EvalOptions::fused().matmul_backend(*backend), false);
         let line = e
             .lines()
             .find(|l| l.contains("runtime matmul"))
@@ -37,6 +52,8 @@ batched 8x8: backend Jit batched-small (model: jit 0.0 us, library 2.0 us per pr
 tiny 4x4: backend Jit (model: jit 0.0 us, library 2.0 us per product)
 square 512: backend Library (model: jit 8947.8 us, library 1791.6 us per product)
 skinny 1024x8x1024: backend Library (model: jit 559.2 us, library 113.8 us per product)
+prologue A 512: backend Library after its prologues (model: jit 8991.5 us, library 1887.7 us per product)
+prologue A 256x64x2048 jit: backend Jit with prologues in packing (model: jit 2242.4 us, library 455.4 us per product)
 ";
     assert_eq!(got, want);
 }

@@ -22,7 +22,7 @@ mod program;
 
 use describe::describe;
 use generator::{Program, generate, minimize};
-use lazynp::{Array, DType, EvalOptions};
+use lazynp::{Array, DType, EvalOptions, MatmulBackend};
 use program::{Step, apply};
 
 /// Element values in a comparable form.
@@ -220,26 +220,55 @@ fn compare(
 /// Runs one program in every mode; Err describes the first disagreement.
 fn check_program(p: &Program) -> Result<(), String> {
     let (want, bounds) = replay(p, &EvalOptions::interpreter(), true)?;
-    for (name, opts) in [
+    // Programs with a matmul also run with each backend forced: the JIT's packed GEMM (which
+    // computes elementwise producers of its operands inside packing) and the library.
+    let has_matmul = p.steps.iter().any(|s| matches!(s, Step::Matmul { .. }));
+    let mut modes = vec![
         ("fused", EvalOptions::fused()),
         ("eager", EvalOptions::eager()),
-    ] {
+    ];
+    if has_matmul {
+        modes.push((
+            "fused jit",
+            EvalOptions::fused().matmul_backend(MatmulBackend::Jit),
+        ));
+        modes.push((
+            "fused library",
+            EvalOptions::fused().matmul_backend(MatmulBackend::Library),
+        ));
+    }
+    for (name, opts) in modes {
         let (got, _) = replay(p, &opts, false).map_err(|e| format!("{name}: {e}"))?;
         compare(name, &want, &got, Some(&bounds))?;
     }
-    let (t1, _) = replay(p, &EvalOptions::fused().threads(1), false)?;
-    let (t2, _) = replay(p, &EvalOptions::fused().threads(2), false)?;
-    let bits = |o: &[Output]| -> Vec<Vals> {
-        o.iter()
-            .map(|o| match &o.vals {
-                Vals::F(v) => Vals::I(v.iter().map(|x| x.to_bits() as i128).collect()),
-                i => i.clone(),
-            })
-            .collect()
+    let backends: &[MatmulBackend] = if has_matmul {
+        &[MatmulBackend::Auto, MatmulBackend::Jit]
+    } else {
+        &[MatmulBackend::Auto]
     };
-    if bits(&t1) != bits(&t2) {
-        compare("fused threads(2) vs threads(1)", &t1, &t2, None)?;
-        return Err("fused threads(1) and threads(2) differ in NaN payloads".into());
+    for &b in backends {
+        let opts = EvalOptions::fused().matmul_backend(b);
+        let (t1, _) = replay(p, &opts.clone().threads(1), false)?;
+        let (t2, _) = replay(p, &opts.threads(2), false)?;
+        let bits = |o: &[Output]| -> Vec<Vals> {
+            o.iter()
+                .map(|o| match &o.vals {
+                    Vals::F(v) => Vals::I(v.iter().map(|x| x.to_bits() as i128).collect()),
+                    i => i.clone(),
+                })
+                .collect()
+        };
+        if bits(&t1) != bits(&t2) {
+            compare(
+                &format!("fused {b:?} threads(2) vs threads(1)"),
+                &t1,
+                &t2,
+                None,
+            )?;
+            return Err(format!(
+                "fused {b:?} threads(1) and threads(2) differ in NaN payloads"
+            ));
+        }
     }
     Ok(())
 }
@@ -353,6 +382,7 @@ fn soak() {
         env("LAZYNP_SOAK_START", 1_000_000),
     );
     let (mut failures, mut known) = (Vec::new(), 0);
+    let prologues = lazynp::jit_stats().prologues_in_packing;
     for seed in start..start + n {
         match check_caught(&generate(seed)) {
             Ok(()) => {}
@@ -364,6 +394,10 @@ fn soak() {
         }
     }
     eprintln!("{known} programs hit known JIT bugs (KNOWN_BUGS)");
+    eprintln!(
+        "{} matmul prologues ran inside packing",
+        lazynp::jit_stats().prologues_in_packing - prologues
+    );
     assert!(
         failures.is_empty(),
         "{} failing seeds: {failures:?}",

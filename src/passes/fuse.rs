@@ -73,6 +73,11 @@ pub enum Step {
         /// finished block of the product while the block is in cache (loops are then the
         /// product's (rows, columns), never collapsed).
         epilogue_of: Option<usize>,
+        /// `(matmul, operand)`: this kernel computes operand 0 (A) or 1 (B) of a 2-D float
+        /// matmul that is its only reader. A backend that packs operands (the JIT GEMM) calls
+        /// it block by block inside packing instead of running it as a step (loops are then
+        /// the operand's (rows, columns), never collapsed); other backends run it as a step.
+        prologue_of: Option<(usize, usize)>,
     },
     /// A node executed by the runtime (concat, take, matmul).
     Runtime {
@@ -296,6 +301,7 @@ fn lower_all(
         }
     }
     fuse_matmul_epilogues(g, cse, reasons, extra, &mut steps)?;
+    fuse_matmul_prologues(g, cse, reasons, extra, &mut steps)?;
     // Every extra output must have been written by its kernel.
     for (i, e) in extra.iter().enumerate() {
         let written = steps
@@ -403,7 +409,111 @@ fn fuse_matmul_epilogues(
                 inputs,
                 members,
                 epilogue_of: Some(m),
+                prologue_of: None,
             };
+        }
+    }
+    Ok(())
+}
+
+/// `prologue`: an elementwise kernel with one output, read only by a 2-D float matmul as its
+/// operand A or B (the buffer itself, row-major), can be computed block by block inside the
+/// matmul's packing. It is lowered over the operand's (rows, columns), not collapsed, so the
+/// runtime can call it on any block and point its output at a packing scratch block.
+fn fuse_matmul_prologues(
+    g: &Graph,
+    cse: &Cse,
+    reasons: &[Option<Reason>],
+    extra: &[Option<usize>],
+    steps: &mut [Step],
+) -> Result<(), (usize, Reason)> {
+    for mi in 0..steps.len() {
+        let Step::Runtime { node: m } = steps[mi] else {
+            continue;
+        };
+        let mn = &g.nodes[m];
+        if !matches!(mn.op, Op::Matmul) || mn.shape.len() != 2 || !mn.dtype.is_float() {
+            continue;
+        }
+        let ops: Vec<usize> = g.inputs[m].iter().map(|&k| cse.canon[k]).collect();
+        for (j, &p) in ops.iter().enumerate() {
+            let pn = &g.nodes[p];
+            // Read by this matmul once, directly (not through a view, not as both operands).
+            let direct_reads = ops.iter().filter(|&&k| k == p).count();
+            let view_reads = ops
+                .iter()
+                .filter(|&&k| {
+                    matches!(g.nodes[k].op, Op::View(_))
+                        && g.inputs[k].iter().any(|&b| cse.canon[b] == p)
+                })
+                .count();
+            if direct_reads != 1
+                || view_reads != 0
+                || pn.shape.len() != 2
+                || pn.dtype != mn.dtype
+                || g.materialize[p]
+                || g.is_realized(p)
+                || extra[p].is_some()
+            {
+                continue;
+            }
+            let readers: Vec<usize> = (0..steps.len())
+                .filter(|&s| match &steps[s] {
+                    Step::Kernel { inputs, .. } => inputs.contains(&p),
+                    Step::Runtime { node } => g.inputs[*node].iter().any(|&k| {
+                        let k = cse.canon[k];
+                        k == p || g.inputs[k].iter().any(|&b| cse.canon[b] == p)
+                    }),
+                })
+                .collect();
+            if readers != [mi] {
+                continue;
+            }
+            let Some(pi) = steps[..mi]
+                .iter()
+                .position(|s| matches!(s, Step::Kernel { root, .. } if *root == p))
+            else {
+                continue;
+            };
+            let Step::Kernel {
+                kernel,
+                outputs,
+                epilogue_of: None,
+                prologue_of: None,
+                ..
+            } = &steps[pi]
+            else {
+                continue;
+            };
+            if kernel.reduce.is_some() || outputs[..] != [p] {
+                continue;
+            }
+            let mut low = Lowering::new(g, cse, reasons, extra, p);
+            low.collapse = false;
+            let Step::Kernel {
+                kernel,
+                inputs,
+                outputs,
+                members,
+                root,
+                ..
+            } = low.run()?
+            else {
+                continue;
+            };
+            let out_ok = kernel.args.iter().filter(|a| a.output).count() == 1
+                && kernel.args.iter().any(|a| a.output && a.offset == 0);
+            if kernel.dims == pn.shape && kernel.reduce.is_none() && outputs == [p] && out_ok {
+                steps[pi] = Step::Kernel {
+                    root,
+                    outputs,
+                    kernel,
+                    inputs,
+                    members,
+                    epilogue_of: None,
+                    prologue_of: Some((m, j)),
+                };
+            }
         }
     }
     Ok(())
@@ -652,6 +762,7 @@ impl<'a> Lowering<'a> {
             root: self.root,
             outputs: self.outputs,
             epilogue_of: None,
+            prologue_of: None,
             kernel: Box::new(kernel),
             inputs: self.arg_nodes,
             members: self.members,

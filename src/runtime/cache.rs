@@ -27,6 +27,7 @@ struct Cache {
     compile_nanos: AtomicU64,
     plans_built: AtomicU64,
     plan_hits: AtomicU64,
+    prologues: AtomicU64,
 }
 
 fn cache() -> &'static Cache {
@@ -61,6 +62,9 @@ pub struct JitStats {
     pub plans_built: u64,
     /// Evaluations that reused a cached plan (same structure: a training step, a loop iteration).
     pub plan_hits: u64,
+    /// Elementwise prologue kernels that ran inside a matmul's packing, block by block, instead
+    /// of as a step writing the whole operand (`(x * 2.0).matmul(&w)` with the JIT GEMM).
+    pub prologues_in_packing: u64,
 }
 
 /// The JIT's counters (process-wide).
@@ -74,6 +78,7 @@ pub fn jit_stats() -> JitStats {
         compile_time: Duration::from_nanos(c.compile_nanos.load(Ordering::Relaxed)),
         plans_built: c.plans_built.load(Ordering::Relaxed),
         plan_hits: c.plan_hits.load(Ordering::Relaxed),
+        prologues_in_packing: c.prologues.load(Ordering::Relaxed),
     }
 }
 
@@ -81,6 +86,11 @@ pub fn jit_stats() -> JitStats {
 pub fn count_plan(hit: bool) {
     let c = cache();
     if hit { &c.plan_hits } else { &c.plans_built }.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Counts a prologue kernel run inside a matmul's packing.
+pub(crate) fn count_prologue() {
+    cache().prologues.fetch_add(1, Ordering::Relaxed);
 }
 
 /// Counts a hit served from a cached plan's own slot.

@@ -7,12 +7,14 @@
 
 use super::Buffer;
 use super::cache;
+use super::matmul_dispatch::{Choice, MatmulBackend, PrologueWork, choose_fused};
 use crate::codegen::Compiled;
 use crate::error::Result;
 use crate::ir::{Graph, Op};
 use crate::kernel::{Kernel, Strategy};
 use crate::passes::{Plan, Step};
 use crate::shape::{View, c_strides};
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -111,7 +113,7 @@ pub fn run(
     sched: &Schedule,
     codes: &Codes,
     threads: usize,
-    backend: super::matmul_dispatch::MatmulBackend,
+    backend: MatmulBackend,
 ) -> Result<(Values, Vec<StepTiming>)> {
     let n = g.len();
     let canon = &plan.canon;
@@ -123,10 +125,30 @@ pub fn run(
     let mut readers = sched.readers.clone();
     let mut timings = Vec::with_capacity(plan.steps.len());
     let mut done = vec![false; plan.steps.len()];
+    // Prologue kernels the matmul computes inside its packing on this run (the backend is a
+    // run-time option): skipped at their own step, run (and their reads released) at the
+    // matmul's step. `resolved`: each such matmul's backend, chosen with the prologues' cost.
+    let prologues = prologue_steps(plan);
+    let mut inside = vec![false; plan.steps.len()];
+    let mut resolved: HashMap<usize, MatmulBackend> = HashMap::new();
+    for (&node, &ps) in &prologues {
+        let c = prologue_choice(g, plan, node, ps, backend);
+        if c.packs_prologues() {
+            for p in ps.into_iter().flatten() {
+                inside[p] = true;
+            }
+        }
+        resolved.insert(node, c.backend);
+    }
     for (si, step) in plan.steps.iter().enumerate() {
         // Step timings are only read by LAZYNP_DEBUG >= 2 (a clock read per step otherwise).
         let t0 = (crate::debug::level() >= 2).then(Instant::now);
+        let mut released: smallvec::SmallVec<[usize; 3]> = smallvec::smallvec![si];
         let (written, info) = match step {
+            _ if inside[si] => {
+                released.clear();
+                (vec![], (0, 0, true, 0))
+            }
             _ if done[si] => (vec![], (0, 0, true, 0)),
             Step::Kernel {
                 kernel,
@@ -161,22 +183,34 @@ pub fn run(
             }
             Step::Runtime { node } => {
                 let node = *node;
+                // Operands computed inside packing have no buffer: an empty stand-in with the
+                // operand's shape (the GEMM reads only its shape).
+                let taken = prologues
+                    .get(&node)
+                    .map(|ps| ps.map(|p| p.filter(|&p| inside[p])))
+                    .unwrap_or([None, None]);
                 let ins: Vec<(Arc<Buffer>, View)> = g.inputs[node]
                     .iter()
-                    .map(|&k| input_view(g, canon, &values, k))
+                    .enumerate()
+                    .map(|(j, &k)| match taken.get(j).copied().flatten() {
+                        Some(_) => {
+                            let k = canon[k];
+                            let empty = Buffer::for_output(g.nodes[k].dtype, 0);
+                            (Arc::new(empty), View::contiguous(&g.nodes[k].shape))
+                        }
+                        None => input_view(g, canon, &values, k),
+                    })
                     .collect();
                 let n = &g.nodes[node];
-                if let Some(ki) = sched.epilogue[si] {
-                    done[ki] = true;
-                    let written = run_matmul_with_epilogue(
-                        g,
-                        &plan.steps[ki],
-                        &codes[ki],
-                        node,
-                        &ins,
-                        &values,
-                        threads,
-                        backend,
+                let backend = resolved.get(&node).copied().unwrap_or(backend);
+                let epilogue = sched.epilogue[si];
+                released.extend(taken.into_iter().flatten());
+                if epilogue.is_some() || taken.iter().any(Option::is_some) {
+                    if let Some(ki) = epilogue {
+                        done[ki] = true;
+                    }
+                    let written = run_fused_matmul(
+                        g, plan, codes, node, epilogue, taken, &ins, &values, threads, backend,
                     )?;
                     let bytes = written.iter().map(|(_, b)| b.nbytes()).sum::<usize>();
                     let k = g.nodes[g.inputs[node][0]].shape[1];
@@ -199,7 +233,7 @@ pub fn run(
             cache_hit: info.2,
             lanes: info.3,
         });
-        for &k in &sched.reads[si] {
+        for k in released.iter().flat_map(|&s| sched.reads[s].iter().copied()) {
             readers[k] -= 1;
             if readers[k] == 0 && !g.materialize[k] && plan.reasons[k].is_some() {
                 values[k] = None;
@@ -236,30 +270,143 @@ fn code_for(
     Ok((c, hit))
 }
 
-/// A 2-D matmul whose elementwise consumer kernel runs on each finished block of the product.
-#[allow(clippy::too_many_arguments)]
-fn run_matmul_with_epilogue(
+/// Each matmul's prologue kernel steps (operand A, operand B).
+fn prologue_steps(plan: &Plan) -> HashMap<usize, [Option<usize>; 2]> {
+    let mut map: HashMap<usize, [Option<usize>; 2]> = HashMap::new();
+    for (i, s) in plan.steps.iter().enumerate() {
+        if let Step::Kernel {
+            prologue_of: Some((m, j)),
+            ..
+        } = s
+        {
+            map.entry(*m).or_default()[*j] = Some(i);
+        }
+    }
+    map
+}
+
+/// The cost model's choice for the 2-D matmul `node` whose operands are computed by the prologue
+/// kernel steps `steps` (A, B): when it packs prologues they run inside the JIT's packing.
+pub(crate) fn prologue_choice(
     g: &Graph,
-    kstep: &Step,
-    slot: &std::sync::OnceLock<Arc<Compiled>>,
+    plan: &Plan,
+    node: usize,
+    steps: [Option<usize>; 2],
+    backend: MatmulBackend,
+) -> Choice {
+    let work = steps.map(|s| {
+        s.map(|i| match &plan.steps[i] {
+            Step::Kernel { kernel, .. } => PrologueWork::of(kernel),
+            Step::Runtime { .. } => unreachable!("prologues are kernels"),
+        })
+    });
+    let n = &g.nodes[node];
+    let k = g.nodes[plan.canon[g.inputs[node][0]]].shape[1];
+    choose_fused(backend, n.dtype, 1, n.shape[0], k, n.shape[1], work)
+}
+
+/// A 2-D float matmul with fused kernels: the `epilogue` step's kernel runs on each finished
+/// block of the product, and each `prologues` step's kernel computes its operand block by block
+/// inside packing (the caller decided the backend packs prologues).
+#[allow(clippy::too_many_arguments)]
+fn run_fused_matmul(
+    g: &Graph,
+    plan: &Plan,
+    codes: &Codes,
     m: usize,
+    epilogue: Option<usize>,
+    prologues: [Option<usize>; 2],
     ins: &[(Arc<Buffer>, View)],
     values: &[Option<Arc<Buffer>>],
     threads: usize,
-    backend: super::matmul_dispatch::MatmulBackend,
+    backend: MatmulBackend,
 ) -> Result<Vec<(usize, Buffer)>> {
+    let mn = &g.nodes[m];
+    let mut product = Buffer::for_output(mn.dtype, mn.size());
+    let input_ptrs = |inputs: &[usize], product: *const u8| -> Vec<*const u8> {
+        inputs
+            .iter()
+            .map(|&i| {
+                if i == m {
+                    product
+                } else {
+                    values[i]
+                        .as_ref()
+                        .expect("fused kernel input ready")
+                        .as_ptr()
+                }
+            })
+            .collect()
+    };
+    // Prologues: their output argument is pointed at the packing scratch block on each call.
+    let mut pro_codes = Vec::new();
+    for p in prologues.iter().flatten() {
+        pro_codes.push((*p, code_for(&codes[*p], step_kernel(&plan.steps[*p]))?.0));
+        cache::count_prologue();
+    }
+    let pro_preps: Vec<(Prepared, usize, usize)> = pro_codes
+        .iter()
+        .map(|(p, code)| {
+            let Step::Kernel { kernel, inputs, .. } = &plan.steps[*p] else {
+                unreachable!("prologues are kernels")
+            };
+            let out_arg = kernel.args.iter().position(|a| a.output).expect("output");
+            let es = kernel.args[out_arg].dtype.size();
+            let ptrs = input_ptrs(inputs, std::ptr::null());
+            let prep = Prepared::new(code, kernel, &ptrs, &[std::ptr::null_mut()], None);
+            (prep, out_arg, es)
+        })
+        .collect();
+    let pro_fns: Vec<_> = pro_preps
+        .iter()
+        .map(|(prep, out_arg, es)| {
+            let (out_arg, es) = (*out_arg, *es);
+            move |r0: usize, r1: usize, c0: usize, c1: usize, out: *mut u8, ld: usize| {
+                // Element (r, c) goes to out + ((r - r0)·ld + c - c0)·es: a base r0·ld + c0
+                // elements before `out`, with row stride ld (never dereferenced outside the block).
+                let base = out.wrapping_sub((r0 * ld + c0) * es);
+                let strides = [(ld * es) as i64, es as i64];
+                prep.call_redirected(
+                    out_arg,
+                    base,
+                    &strides,
+                    &[r0 as i64, c0 as i64],
+                    &[r1 as i64, c1 as i64],
+                );
+            }
+        })
+        .collect();
+    let mut pro: [Option<super::mat::Prologue>; 2] = [None, None];
+    let mut fns = pro_fns.iter();
+    for (j, p) in prologues.iter().enumerate() {
+        if p.is_some() {
+            pro[j] = Some(fns.next().expect("one closure per prologue"));
+        }
+    }
+    let Some(ki) = epilogue else {
+        super::matmul_dispatch::matmul_into(
+            mn.dtype,
+            &mn.shape,
+            &ins[0],
+            &ins[1],
+            threads,
+            backend,
+            &mut product,
+            None,
+            pro,
+        )?;
+        return Ok(vec![(m, product)]);
+    };
     let Step::Kernel {
         kernel,
         inputs,
         root,
         ..
-    } = kstep
+    } = &plan.steps[ki]
     else {
         unreachable!("epilogues are kernels")
     };
-    let (code, _) = code_for(slot, kernel)?;
-    let mn = &g.nodes[m];
-    let mut product = Buffer::for_output(mn.dtype, mn.size());
+    let (code, _) = code_for(&codes[ki], kernel)?;
     // In place when the epilogue writes the product's dtype at the product's own index and reads
     // the product once: each element is loaded before it is overwritten, in the same call.
     let out_arg = kernel.args.iter().find(|a| a.output).expect("an output");
@@ -286,16 +433,7 @@ fn run_matmul_with_epilogue(
     } else {
         out.as_mut_ptr()
     };
-    let in_ptrs: Vec<*const u8> = inputs
-        .iter()
-        .map(|&i| {
-            if i == m {
-                pp
-            } else {
-                values[i].as_ref().expect("epilogue input ready").as_ptr()
-            }
-        })
-        .collect();
+    let in_ptrs = input_ptrs(inputs, pp);
     let prep = Prepared::new(&code, kernel, &in_ptrs, &[op], None);
     let epi = |r0: usize, r1: usize, c0: usize, c1: usize| {
         prep.call(&[r0 as i64, c0 as i64], &[r1 as i64, c1 as i64]);
@@ -309,11 +447,19 @@ fn run_matmul_with_epilogue(
         backend,
         &mut product,
         Some(&epi),
+        pro,
     )?;
     if in_place {
         return Ok(vec![(*root, product)]);
     }
     Ok(vec![(m, product), (*root, out)])
+}
+
+fn step_kernel(s: &Step) -> &Kernel {
+    match s {
+        Step::Kernel { kernel, .. } => kernel,
+        Step::Runtime { .. } => unreachable!("a kernel step"),
+    }
 }
 
 /// `in-place`: the buffer of an input that dies at this step, read once at exactly the index
@@ -457,6 +603,71 @@ impl<'a> Prepared<'a> {
             code,
             ptrs,
             strides,
+        }
+    }
+
+    /// [`Prepared::call`] with argument `arg` pointed at `ptr` with byte `strides` (one per loop
+    /// dim) for this call only: a fused prologue writes its block into a packing scratch buffer.
+    /// Several threads may call it at once (the table is copied, onto the stack when small).
+    /// Index `i` of the ranges is addressed at `ptr + Σ i[d]·strides[d]`, so a block starting at
+    /// `lo` is written from its first element when `ptr` is the block minus `Σ lo[d]·strides[d]`.
+    ///
+    /// ```
+    /// use lazynp::kernel::{Arg, KOp, Kernel};
+    /// use lazynp::runtime::exec::Prepared;
+    /// use lazynp::{BinaryOp, DType, Scalar};
+    /// // out = 2 * x over a 2x3 array, C order.
+    /// let arg = |output| Arg { dtype: DType::F32, strides: vec![3, 1], offset: 0, output };
+    /// let k = Kernel {
+    ///     dims: vec![2, 3],
+    ///     n_outer: 2,
+    ///     args: vec![arg(false), arg(true)],
+    ///     ops: vec![KOp::Load { arg: 0 }, KOp::Const(Scalar::Float(2.0)), KOp::Binary(BinaryOp::Mul, 0, 1)],
+    ///     types: vec![DType::F32; 3],
+    ///     reduce: None,
+    ///     stores: vec![(2, 1)],
+    ///     inner_stores: vec![],
+    /// };
+    /// let code = lazynp::codegen::compile(&k, false)?;
+    /// let x = [1.0f32, 2., 3., 4., 5., 6.];
+    /// let mut out = [0.0f32; 6];
+    /// let prep = Prepared::new(&code, &k, &[x.as_ptr().cast()], &[out.as_mut_ptr().cast()], None);
+    /// // Rows 1..2, columns 1..3 into a 1x2 block instead of `out` (4-byte elements, ld 2).
+    /// let mut block = [0.0f32; 2];
+    /// let base = block.as_mut_ptr().cast::<u8>().wrapping_sub((2 + 1) * 4);
+    /// prep.call_redirected(1, base, &[8, 4], &[1, 1], &[2, 3]);
+    /// assert_eq!(block, [10.0, 12.0]);
+    /// assert_eq!(out, [0.0; 6]);
+    /// # Ok::<(), lazynp::Error>(())
+    /// ```
+    pub fn call_redirected(
+        &self,
+        arg: usize,
+        ptr: *mut u8,
+        strides: &[i64],
+        lo: &[i64],
+        hi: &[i64],
+    ) {
+        const MAX_ARGS: usize = 16;
+        const MAX_STRIDES: usize = 64;
+        let nd = lo.len();
+        debug_assert_eq!(strides.len(), nd);
+        let (na, ns) = (self.ptrs.len(), self.strides.len());
+        let run = |ptrs: &mut [*mut u8], st: &mut [i64]| {
+            ptrs.copy_from_slice(&self.ptrs);
+            st.copy_from_slice(&self.strides);
+            ptrs[arg] = ptr;
+            st[arg * nd..(arg + 1) * nd].copy_from_slice(strides);
+            // SAFETY: as in `call`; the caller guarantees `ptr` with `strides` addresses writable
+            // memory for every index in the ranges.
+            unsafe { (self.code.func)(ptrs.as_ptr(), st.as_ptr(), lo.as_ptr(), hi.as_ptr()) }
+        };
+        if na <= MAX_ARGS && ns <= MAX_STRIDES {
+            let mut ptrs = [std::ptr::null_mut(); MAX_ARGS];
+            let mut st = [0i64; MAX_STRIDES];
+            run(&mut ptrs[..na], &mut st[..ns]);
+        } else {
+            run(&mut vec![std::ptr::null_mut(); na], &mut vec![0; ns]);
         }
     }
 

@@ -12,12 +12,19 @@
 //! micro-kernel reaches ~85% of the 128-bit FMA peak and a whole product ~75% of that (CRANELIFT.md),
 //! so 0.65 of the peak measured on this machine. The JIT's fixed overhead (packing setup) is about
 //! the library's, so overheads cancel. f64 rates are half of f32's for the JIT (two lanes).
+//!
+//! **Fused prologues** ([`choose_fused`]): an elementwise producer of an operand (`(x * 2.0) @ w`)
+//! costs `e = bytes read / (2 · copy rate) + flops / (jit rate / 2)` per element once. With the
+//! library it runs once as its own kernel and the operand is written to memory and read back
+//! (`+ size / copy rate` per element); with the JIT it runs inside packing, never stored, but
+//! A's block is recomputed once per `NC`-column panel of B (`ceil(n / NC)` times) and B's once.
 
 use super::Buffer;
 use super::mat::{MatMut, MatRef};
 use crate::dtype::DType;
 use crate::error::Result;
 use crate::interp::for_each_index;
+use crate::kernel::Kernel;
 use crate::shape::View;
 use std::sync::{Arc, OnceLock};
 
@@ -57,6 +64,54 @@ pub struct Choice {
     pub jit_seconds: f64,
     /// Predicted seconds with the library.
     pub lib_seconds: f64,
+}
+
+impl Choice {
+    /// True when the fused prologues of this product run inside the JIT's packing (the JIT's
+    /// packed GEMM is chosen); otherwise each runs as a kernel of its own before the product.
+    pub fn packs_prologues(&self) -> bool {
+        self.backend == MatmulBackend::Jit && !self.batched_small
+    }
+}
+
+/// What one full evaluation of a fused prologue costs, for the model ([`choose_fused`]).
+///
+/// ```
+/// use lazynp::runtime::matmul_dispatch::PrologueWork;
+/// let w = PrologueWork { elems: 100, bytes_read: 400, flops: 100 };
+/// assert_eq!(w, PrologueWork { elems: 100, bytes_read: 400, flops: 100 });
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PrologueWork {
+    /// Elements of the operand it computes.
+    pub elems: usize,
+    /// Bytes it reads from its inputs.
+    pub bytes_read: usize,
+    /// Arithmetic ops.
+    pub flops: usize,
+}
+
+impl PrologueWork {
+    /// The work of a prologue kernel over its whole operand.
+    pub fn of(k: &Kernel) -> Self {
+        let out: usize = k
+            .args
+            .iter()
+            .filter(|a| a.output)
+            .map(|a| a.dtype.size() * k.iterations())
+            .sum();
+        PrologueWork {
+            elems: k.iterations(),
+            bytes_read: k.bytes().saturating_sub(out),
+            flops: k.flops(),
+        }
+    }
+}
+
+/// Columns of the JIT's packed B panel (`NC`): the panel takes 512 KiB of L2 at `KC` rows (the
+/// same rule as `runtime::matmul`; only used for estimates here).
+fn jit_panel_cols(dtype: DType) -> usize {
+    (512 * 1024 / (super::matmul::KC * dtype.size())).max(1)
 }
 
 /// The rates the model uses: measured once per process, or fixed through the environment
@@ -110,9 +165,43 @@ pub fn choose(
     k: usize,
     n: usize,
 ) -> Choice {
+    choose_fused(requested, dtype, batch, m, k, n, [None, None])
+}
+
+/// [`choose`] for a product whose operand A (`prologues[0]`) or B (`prologues[1]`) is computed
+/// by a fused elementwise prologue (see the module docs): the estimates include running it.
+///
+/// ```
+/// use lazynp::DType;
+/// use lazynp::runtime::matmul_dispatch::{MatmulBackend, PrologueWork, choose, choose_fused};
+/// let a = PrologueWork { elems: 512 * 512, bytes_read: 4 * 512 * 512, flops: 512 * 512 };
+/// let plain = choose(MatmulBackend::Auto, DType::F32, 1, 512, 512, 512);
+/// let fused = choose_fused(MatmulBackend::Jit, DType::F32, 1, 512, 512, 512, [Some(a), None]);
+/// assert!(fused.jit_seconds > plain.jit_seconds && fused.lib_seconds > plain.lib_seconds);
+/// assert!(fused.packs_prologues());
+/// ```
+pub fn choose_fused(
+    requested: MatmulBackend,
+    dtype: DType,
+    batch: usize,
+    m: usize,
+    k: usize,
+    n: usize,
+    prologues: [Option<PrologueWork>; 2],
+) -> Choice {
     let flops = 2.0 * m as f64 * k as f64 * n as f64;
-    let lib_seconds = model().1.gemm_seconds(dtype, m, n, k);
-    let jit_seconds = flops / (jit_gflops(dtype) * 1e9);
+    let mut lib_seconds = model().1.gemm_seconds(dtype, m, n, k);
+    let mut jit_seconds = flops / (jit_gflops(dtype) * 1e9);
+    let copy = model().1.copy_gbps * 1e9;
+    let a_times = n.div_ceil(jit_panel_cols(dtype)).max(1) as f64;
+    for (w, times) in prologues.iter().zip([a_times, 1.0]) {
+        let Some(w) = w else { continue };
+        let once =
+            w.bytes_read as f64 / (2.0 * copy) + w.flops as f64 / (jit_gflops(dtype) * 0.5e9);
+        let stored = (w.elems * dtype.size()) as f64 / copy;
+        lib_seconds += once + stored;
+        jit_seconds += once * times;
+    }
     // The unpacked kernel works in register tiles of C (codegen::matmul), so any m×n fits.
     let small = batch > 1 && m * k * n <= SMALL;
     let backend = match requested {
@@ -142,11 +231,26 @@ pub fn matmul(
         return Ok(super::ops::matmul_generic(dtype, shape, a, b));
     }
     let mut out = Buffer::for_output(dtype, shape.iter().product());
-    matmul_into(dtype, shape, a, b, threads, requested, &mut out, None)?;
+    matmul_into(
+        dtype,
+        shape,
+        a,
+        b,
+        threads,
+        requested,
+        &mut out,
+        None,
+        [None, None],
+    )?;
     Ok(out)
 }
 
 /// [`matmul`] into `out` (f32/f64), running `epilogue` on each finished block of a 2-D product.
+///
+/// `prologues[0]`/`[1]` compute operand A/B block by block inside the JIT's packing (the
+/// operand's buffer is then never read, only its view's shape): they may only be given for a 2-D
+/// product whose chosen backend packs prologues ([`Choice::packs_prologues`]; the caller resolves
+/// `requested` with [`choose_fused`] and passes the backend it picked), else this is an error.
 #[allow(clippy::too_many_arguments)]
 pub fn matmul_into(
     dtype: DType,
@@ -157,6 +261,7 @@ pub fn matmul_into(
     requested: MatmulBackend,
     out: &mut Buffer,
     epilogue: Option<super::mat::Epilogue>,
+    prologues: [Option<super::mat::Prologue>; 2],
 ) -> Result<()> {
     let nd = shape.len();
     let (m, n) = (shape[nd - 2], shape[nd - 1]);
@@ -167,6 +272,13 @@ pub fn matmul_into(
         return Ok(());
     }
     let choice = choose(requested, dtype, batch, m, k, n);
+    let fused = prologues.iter().any(Option::is_some);
+    if fused && (nd != 2 || !choice.packs_prologues()) {
+        return Err(crate::error::Error::Invalid {
+            op: "matmul",
+            msg: format!("fused prologues need the JIT's 2-D packed GEMM, not {choice:?}"),
+        });
+    }
     // Addresses as integers so the per-item closures can run on worker threads.
     let (pa, pb, pc) = (
         a.0.as_ptr() as usize,
@@ -265,7 +377,7 @@ pub fn matmul_into(
                     unsafe {
                         match choice.backend {
                             MatmulBackend::Library => $lib(am, bm, cm, th, epilogue),
-                            _ => $jit(am, bm, cm, th, epilogue),
+                            _ => $jit(am, bm, cm, th, epilogue, prologues),
                         }
                     }
                 };
@@ -284,13 +396,13 @@ pub fn matmul_into(
     match dtype {
         DType::F32 => run!(
             f32,
-            super::matmul::gemm_f32,
+            super::matmul::gemm_fused::<f32>,
             super::gemm_lib::lib_gemm_f32,
             super::matmul::batched_small_f32
         ),
         _ => run!(
             f64,
-            super::matmul::gemm_f64,
+            super::matmul::gemm_fused::<f64>,
             super::gemm_lib::lib_gemm_f64,
             super::matmul::batched_small_f64
         ),
