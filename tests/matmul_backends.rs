@@ -202,3 +202,46 @@ fn linear_layer_epilogue_is_fused_on_every_backend() {
         }
     }
 }
+
+#[test]
+fn held_pre_activation_is_a_second_output_of_the_epilogue() {
+    // A training step keeps `z = x@w + b` for the backward pass and `h = relu(z)` for the next
+    // layer: both are written by the one epilogue kernel running inside the product.
+    for backend in [MatmulBackend::Jit, MatmulBackend::Library] {
+        for &(m, k, n) in &[(3, 5, 7), (32, 64, 64), (130, 70, 300)] {
+            let x = rand(&[m, k], DType::F32, 31);
+            let w = rand(&[k, n], DType::F32, 32);
+            let b = rand(&[n], DType::F32, 33);
+            let z = &x.matmul(&w) + &b;
+            let h = z.relu();
+            let plan = h.explain_with(&EvalOptions::fused().matmul_backend(backend), false);
+            let fused = plan
+                .lines()
+                .find(|l| l.contains("epilogue of"))
+                .unwrap_or_else(|| panic!("no epilogue: {plan}"));
+            assert!(plan.contains(" + %"), "two outputs: {plan}");
+            assert!(!fused.is_empty());
+            h.eval_with(&EvalOptions::fused().matmul_backend(backend))
+                .unwrap();
+            assert!(z.is_realized(), "z stored by the epilogue");
+            let (zi, hi) = (
+                (&x.matmul(&w) + &b)
+                    .eval_with(&EvalOptions::interpreter())
+                    .unwrap(),
+                (&x.matmul(&w) + &b)
+                    .relu()
+                    .eval_with(&EvalOptions::interpreter())
+                    .unwrap(),
+            );
+            for (got, want) in [(&z, &zi), (&h, &hi)] {
+                let (g, w) = (got.to_vec::<f32>().unwrap(), want.to_vec::<f32>().unwrap());
+                for (a, e) in g.iter().zip(&w) {
+                    assert!(
+                        (a - e).abs() <= 1e-4 * (1.0 + e.abs()),
+                        "{backend:?} {m}x{k}x{n}"
+                    );
+                }
+            }
+        }
+    }
+}

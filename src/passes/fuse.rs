@@ -370,8 +370,7 @@ fn fuse_matmul_epilogues(
                 })
         });
         if kernel.reduce.is_some()
-            || outputs.len() != 1
-            || g.nodes[*root].shape != mn.shape
+            || outputs.iter().any(|&o| g.nodes[o].shape != mn.shape)
             || !ready
         {
             continue;

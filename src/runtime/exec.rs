@@ -14,6 +14,7 @@ use crate::ir::{Graph, Op};
 use crate::kernel::{Kernel, Strategy};
 use crate::passes::{Plan, Step};
 use crate::shape::{View, c_strides};
+use smallvec::SmallVec;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -58,6 +59,8 @@ pub struct Schedule {
     in_place: Vec<Vec<Option<usize>>>,
     /// Nodes holding data before the evaluation.
     realized: Vec<usize>,
+    /// Each matmul's prologue kernel steps (operand A, operand B).
+    prologues: HashMap<usize, [Option<usize>; 2]>,
 }
 
 impl Schedule {
@@ -102,6 +105,7 @@ impl Schedule {
             epilogue,
             in_place,
             realized,
+            prologues: prologue_steps(plan),
         }
     }
 }
@@ -128,10 +132,10 @@ pub fn run(
     // Prologue kernels the matmul computes inside its packing on this run (the backend is a
     // run-time option): skipped at their own step, run (and their reads released) at the
     // matmul's step. `resolved`: each such matmul's backend, chosen with the prologues' cost.
-    let prologues = prologue_steps(plan);
+    let prologues = &sched.prologues;
     let mut inside = vec![false; plan.steps.len()];
     let mut resolved: HashMap<usize, MatmulBackend> = HashMap::new();
-    for (&node, &ps) in &prologues {
+    for (&node, &ps) in prologues {
         let c = prologue_choice(g, plan, node, ps, backend);
         if c.packs_prologues() {
             for p in ps.into_iter().flatten() {
@@ -157,7 +161,7 @@ pub fn run(
                 ..
             } => {
                 let (code, hit) = code_for(&codes[si], kernel)?;
-                let ins: Vec<*const u8> = inputs
+                let ins: SmallVec<[*const u8; 8]> = inputs
                     .iter()
                     .map(|&k| {
                         values[k]
@@ -233,7 +237,10 @@ pub fn run(
             cache_hit: info.2,
             lanes: info.3,
         });
-        for k in released.iter().flat_map(|&s| sched.reads[s].iter().copied()) {
+        for k in released
+            .iter()
+            .flat_map(|&s| sched.reads[s].iter().copied())
+        {
             readers[k] -= 1;
             if readers[k] == 0 && !g.materialize[k] && plan.reasons[k].is_some() {
                 values[k] = None;
@@ -400,16 +407,17 @@ fn run_fused_matmul(
     let Step::Kernel {
         kernel,
         inputs,
-        root,
+        outputs,
         ..
     } = &plan.steps[ki]
     else {
         unreachable!("epilogues are kernels")
     };
     let (code, _) = code_for(&codes[ki], kernel)?;
-    // In place when the epilogue writes the product's dtype at the product's own index and reads
-    // the product once: each element is loaded before it is overwritten, in the same call.
-    let out_arg = kernel.args.iter().find(|a| a.output).expect("an output");
+    // One output may be written in place into the product: one of the product's dtype at the
+    // product's own index, when the kernel reads the product once (each element is loaded
+    // before it is overwritten, in the same call). Other outputs (held intermediates of the
+    // product's shape) get buffers of their own.
     let product_args: Vec<_> = kernel
         .args
         .iter()
@@ -418,23 +426,38 @@ fn run_fused_matmul(
         .filter(|(_, i)| **i == m)
         .map(|(a, _)| a)
         .collect();
-    let in_place = out_arg.dtype == mn.dtype
-        && product_args.len() == 1
-        && product_args[0].strides == out_arg.strides
-        && product_args[0].offset == out_arg.offset;
-    let mut out = if in_place {
-        Buffer::for_output(mn.dtype, 0)
-    } else {
-        Buffer::for_output(g.nodes[*root].dtype, g.nodes[*root].size())
-    };
-    let pp = product.as_mut_ptr() as *const u8;
-    let op = if in_place {
-        pp as *mut u8
-    } else {
-        out.as_mut_ptr()
-    };
-    let in_ptrs = input_ptrs(inputs, pp);
-    let prep = Prepared::new(&code, kernel, &in_ptrs, &[op], None);
+    let in_place = kernel.args.iter().filter(|a| a.output).position(|a| {
+        a.dtype == mn.dtype
+            && product_args.len() == 1
+            && product_args[0].strides == a.strides
+            && product_args[0].offset == a.offset
+    });
+    let pp = product.as_mut_ptr();
+    let mut outs: Vec<Buffer> = outputs
+        .iter()
+        .enumerate()
+        .map(|(j, &o)| {
+            let len = if in_place == Some(j) {
+                0
+            } else {
+                g.nodes[o].size()
+            };
+            Buffer::for_output(g.nodes[o].dtype, len)
+        })
+        .collect();
+    let out_ptrs: SmallVec<[*mut u8; 4]> = outs
+        .iter_mut()
+        .enumerate()
+        .map(|(j, b)| {
+            if in_place == Some(j) {
+                pp
+            } else {
+                b.as_mut_ptr()
+            }
+        })
+        .collect();
+    let in_ptrs = input_ptrs(inputs, pp.cast_const());
+    let prep = Prepared::new(&code, kernel, &in_ptrs, &out_ptrs, None);
     let epi = |r0: usize, r1: usize, c0: usize, c1: usize| {
         prep.call(&[r0 as i64, c0 as i64], &[r1 as i64, c1 as i64]);
     };
@@ -449,10 +472,19 @@ fn run_fused_matmul(
         Some(&epi),
         pro,
     )?;
-    if in_place {
-        return Ok(vec![(*root, product)]);
+    let mut written = Vec::with_capacity(outputs.len() + 1);
+    let mut product = Some(product);
+    for (j, (&o, b)) in outputs.iter().zip(outs).enumerate() {
+        if in_place == Some(j) {
+            written.push((o, product.take().expect("one output in place")));
+        } else {
+            written.push((o, b));
+        }
     }
-    Ok(vec![(m, product), (*root, out)])
+    if let Some(p) = product {
+        written.push((m, p));
+    }
+    Ok(written)
 }
 
 fn step_kernel(s: &Step) -> &Kernel {
@@ -547,8 +579,8 @@ fn input_view(
 /// A kernel's argument table, ready to call with any loop ranges.
 pub struct Prepared<'a> {
     code: &'a Compiled,
-    ptrs: Vec<*mut u8>,
-    strides: Vec<i64>,
+    ptrs: SmallVec<[*mut u8; 8]>,
+    strides: SmallVec<[i64; 24]>,
 }
 
 // SAFETY: the pointers refer to buffers that outlive every call (the caller keeps them alive);
@@ -566,8 +598,8 @@ impl<'a> Prepared<'a> {
         scratch: Option<*mut u8>,
     ) -> Self {
         let nd = k.ndim();
-        let mut ptrs = Vec::with_capacity(k.args.len() + 1);
-        let mut strides = Vec::with_capacity((k.args.len() + 1) * nd);
+        let mut ptrs = SmallVec::with_capacity(k.args.len() + 1);
+        let mut strides = SmallVec::with_capacity((k.args.len() + 1) * nd);
         let (mut ni, mut no) = (0, 0);
         for a in &k.args {
             let es = a.dtype.size() as isize;
@@ -725,7 +757,7 @@ pub fn run_kernel(
         let r = k.reduce.as_ref().expect("reducing kernel");
         Buffer::for_output(r.dtype, k.dims[..k.n_outer].iter().product())
     });
-    let outputs: Vec<*mut u8> = outs.iter_mut().map(|b| b.as_mut_ptr()).collect();
+    let outputs: SmallVec<[*mut u8; 4]> = outs.iter_mut().map(|b| b.as_mut_ptr()).collect();
     let prep = Prepared::new(
         code,
         k,
@@ -733,8 +765,8 @@ pub fn run_kernel(
         &outputs,
         scratch.as_mut().map(|s| s.as_mut_ptr()),
     );
-    let lo = vec![0i64; nd];
-    let hi: Vec<i64> = k.dims.iter().map(|&d| d as i64).collect();
+    let lo: SmallVec<[i64; 4]> = smallvec::smallvec![0i64; nd];
+    let hi: SmallVec<[i64; 4]> = k.dims.iter().map(|&d| d as i64).collect();
     let splittable = nd > 0 && (k.strategy() == Strategy::Elementwise || k.n_outer > 0);
     let total = k.iterations().max(1);
     let d0 = if nd > 0 { k.dims[0] } else { 1 };
