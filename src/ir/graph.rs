@@ -69,7 +69,7 @@ impl Graph {
         let mut found: FxHashMap<*const super::Node, usize> = FxHashMap::default();
         found.reserve(128);
         let mut entries: Vec<NodeRef> = Vec::with_capacity(128);
-        let mut ranges: Vec<(usize, usize)> = Vec::with_capacity(128);
+        let mut ranges: Vec<(usize, usize, bool)> = Vec::with_capacity(128);
         let mut edges: Vec<usize> = Vec::with_capacity(256);
         let mut stack: Vec<usize> = Vec::with_capacity(64);
         let mut intern = |n: &NodeRef, entries: &mut Vec<NodeRef>, stack: &mut Vec<usize>| {
@@ -86,18 +86,18 @@ impl Graph {
         while let Some(e) = stack.pop() {
             let n = entries[e].clone();
             let start = edges.len();
-            n.with_inputs(|ins| {
+            let done = n.with_inputs(|ins| {
                 for i in ins {
                     let k = intern(i, &mut entries, &mut stack);
                     edges.push(k);
                 }
             });
             if ranges.len() <= e {
-                ranges.resize(e + 1, (0, 0));
+                ranges.resize(e + 1, (0, 0, false));
             }
-            ranges[e] = (start, edges.len());
+            ranges[e] = (start, edges.len(), done);
         }
-        ranges.resize(entries.len(), (0, 0));
+        ranges.resize(entries.len(), (0, 0, false));
         let mut order: Vec<usize> = (0..entries.len()).collect();
         order.sort_unstable_by_key(|&e| entries[e].id);
         let mut position = vec![0usize; entries.len()];
@@ -109,7 +109,7 @@ impl Graph {
         let mut flat = Vec::with_capacity(edges.len());
         offsets.push(0);
         for &e in &order {
-            let (a, b) = ranges[e];
+            let (a, b, _) = ranges[e];
             for &k in &edges[a..b] {
                 let k = position[k];
                 uses[k] += 1;
@@ -124,7 +124,7 @@ impl Graph {
             .iter()
             .map(|&e| slots[e].take().expect("each entry once"))
             .collect();
-        let realized: Vec<bool> = nodes.iter().map(|n| n.is_realized()).collect();
+        let realized: Vec<bool> = order.iter().map(|&e| ranges[e].2).collect();
         let mut materialize = vec![false; nodes.len()];
         for (i, n) in nodes.iter().enumerate() {
             if realized[i] {

@@ -80,11 +80,15 @@ impl Node {
         }
     }
 
-    /// Calls `f` with the inputs if pending (an empty slice if realised), without copying them.
-    pub fn with_inputs<R>(&self, f: impl FnOnce(&[NodeRef]) -> R) -> R {
+    /// Calls `f` with the inputs if pending (an empty slice if realised), without copying them,
+    /// and tells whether the node is realised (one lock for both).
+    pub fn with_inputs(&self, f: impl FnOnce(&[NodeRef])) -> bool {
         match &*self.lock() {
-            State::Pending(inputs) => f(inputs),
-            State::Realized(_) => f(&[]),
+            State::Pending(inputs) => {
+                f(inputs);
+                false
+            }
+            State::Realized(_) => true,
         }
     }
 
