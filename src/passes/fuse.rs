@@ -182,16 +182,24 @@ fn mark_shared(
             continue;
         }
         let mut o = usize::MAX - 1;
+        // The same over readers that are kernels (runtime ops read a stored buffer).
+        let mut o_kernels = usize::MAX - 1;
         for &u in &users[i] {
             let ou = owner[u];
             if ou == usize::MAX - 1 {
                 continue;
             }
-            o = if o == usize::MAX - 1 || o == ou {
-                ou
-            } else {
-                usize::MAX
+            let join = |o: usize| {
+                if o == usize::MAX - 1 || o == ou {
+                    ou
+                } else {
+                    usize::MAX
+                }
             };
+            o = join(o);
+            if !is_runtime_op(&g.nodes[u].op) {
+                o_kernels = join(o_kernels);
+            }
         }
         if reasons[i].is_some() {
             let fusable = matches!(
@@ -212,6 +220,27 @@ fn mark_shared(
             {
                 extra[i] = Some(o);
                 owner[i] = o;
+            } else if matches!(reasons[i], Some(Reason::Stored | Reason::RuntimeOp))
+                && fusable
+                && !no_extra[i]
+                && o_kernels < usize::MAX - 1
+                && g.nodes[o_kernels].shape != g.nodes[i].shape
+                && users[i].iter().any(|&u| {
+                    matches!(g.nodes[u].op, Op::Reduce { .. })
+                        && cse.canon[g.inputs[u][0]] == i
+                        && owner[u] == o_kernels
+                })
+                && users[i]
+                    .iter()
+                    .all(|&u| !is_runtime_op(&g.nodes[u].op) || !depends_on(g, cse, o_kernels, u))
+            {
+                // `inner output` of a reduction: a stored node that is the input of a reduction,
+                // read otherwise only in that kernel or by runtime ops, is computed and written
+                // inside the reducing loop (lowering checks the loop covers it; a training step's
+                // dlogits is written while its column sum is taken). Runtime readers run after
+                // that kernel (the plan orders steps by what they read).
+                extra[i] = Some(o_kernels);
+                owner[i] = o_kernels;
             } else {
                 owner[i] = i;
             }
@@ -246,6 +275,29 @@ fn mark_shared(
         }
     }
     extra
+}
+
+/// True if node `from` reads node `to`, directly or through other nodes. Inputs have smaller
+/// indices than their users, so the walk only visits indices between the two.
+fn depends_on(g: &Graph, cse: &Cse, from: usize, to: usize) -> bool {
+    if to >= from {
+        return false;
+    }
+    let mut seen = vec![false; from - to + 1];
+    let mut stack = vec![from];
+    while let Some(k) = stack.pop() {
+        if k == to {
+            return true;
+        }
+        for &x in &g.inputs[k] {
+            let x = cse.canon[x];
+            if x >= to && x < from && !seen[x - to] {
+                seen[x - to] = true;
+                stack.push(x);
+            }
+        }
+    }
+    false
 }
 
 /// Stores every `MAX_DEPTH`-th node of a long fused chain.
@@ -300,6 +352,7 @@ fn lower_all(
             steps.push(Lowering::new(g, cse, reasons, extra, i).run()?);
         }
     }
+    let mut steps = order_steps(g, cse, reasons, steps);
     fuse_matmul_epilogues(g, cse, reasons, extra, &mut steps)?;
     fuse_matmul_prologues(g, cse, reasons, extra, &mut steps)?;
     // Every extra output must have been written by its kernel.
@@ -312,6 +365,80 @@ fn lower_all(
         }
     }
     Ok(steps)
+}
+
+/// Orders steps so each runs after the steps producing what it reads, otherwise keeping the order
+/// of their roots (a kernel writing an inner output moves before a runtime op reading it).
+fn order_steps(g: &Graph, cse: &Cse, reasons: &[Option<Reason>], steps: Vec<Step>) -> Vec<Step> {
+    let mut producer = vec![usize::MAX; g.len()];
+    for (si, s) in steps.iter().enumerate() {
+        match s {
+            Step::Kernel { outputs, .. } => outputs.iter().for_each(|&o| producer[o] = si),
+            Step::Runtime { node } => producer[*node] = si,
+        }
+    }
+    let reads = |s: &Step| -> Vec<usize> {
+        match s {
+            Step::Kernel { inputs, .. } => inputs.clone(),
+            Step::Runtime { node } => g.inputs[*node]
+                .iter()
+                .map(|&k| {
+                    let k = cse.canon[k];
+                    match (&g.nodes[k].op, g.is_realized(k) || reasons[k].is_some()) {
+                        (Op::View(_), false) => cse.canon[g.inputs[k][0]],
+                        _ => k,
+                    }
+                })
+                .collect(),
+        }
+    };
+    let deps: Vec<Vec<usize>> = steps
+        .iter()
+        .enumerate()
+        .map(|(si, s)| {
+            let mut d: Vec<usize> = reads(s)
+                .into_iter()
+                .map(|k| producer[k])
+                .filter(|&p| p != usize::MAX && p != si)
+                .collect();
+            d.sort_unstable();
+            d.dedup();
+            d
+        })
+        .collect();
+    if deps
+        .iter()
+        .enumerate()
+        .all(|(si, d)| d.iter().all(|&p| p < si))
+    {
+        return steps;
+    }
+    // Kahn's algorithm, always taking the earliest ready step.
+    let mut users: Vec<Vec<usize>> = vec![Vec::new(); steps.len()];
+    let mut waiting: Vec<usize> = deps.iter().map(Vec::len).collect();
+    for (si, d) in deps.iter().enumerate() {
+        for &p in d {
+            users[p].push(si);
+        }
+    }
+    let mut ready: std::collections::BTreeSet<usize> =
+        (0..steps.len()).filter(|&s| waiting[s] == 0).collect();
+    let mut order = Vec::with_capacity(steps.len());
+    while let Some(s) = ready.pop_first() {
+        order.push(s);
+        for &u in &users[s] {
+            waiting[u] -= 1;
+            if waiting[u] == 0 {
+                ready.insert(u);
+            }
+        }
+    }
+    assert_eq!(order.len(), steps.len(), "plan steps form a cycle");
+    let mut slots: Vec<Option<Step>> = steps.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .map(|s| slots[s].take().expect("each step once"))
+        .collect()
 }
 
 /// `epilogue`: an elementwise kernel whose only matmul input is a 2-D float product read at its
