@@ -40,6 +40,21 @@ impl std::ops::Index<usize> for Inputs {
     }
 }
 
+/// Working memory of [`Graph::lower`], reused by the next lowering on the same thread.
+#[derive(Default)]
+struct Scratch {
+    found: FxHashMap<*const super::Node, usize>,
+    ranges: Vec<(usize, usize, bool)>,
+    edges: Vec<usize>,
+    stack: Vec<usize>,
+    order: Vec<usize>,
+    position: Vec<usize>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::Cell<Scratch> = std::cell::Cell::new(Scratch::default());
+}
+
 /// A lowered graph: nodes in topological order with their inputs as indices.
 pub struct Graph {
     /// Nodes, inputs before users.
@@ -66,12 +81,22 @@ impl Graph {
         // One walk over the DAG. A node gets an entry number when first seen (one hash lookup per
         // edge); each entry's inputs are a range of one flat edge list. Then entries are sorted by
         // id, a topological order.
-        let mut found: FxHashMap<*const super::Node, usize> = FxHashMap::default();
-        found.reserve(128);
-        let mut entries: Vec<NodeRef> = Vec::with_capacity(128);
-        let mut ranges: Vec<(usize, usize, bool)> = Vec::with_capacity(128);
-        let mut edges: Vec<usize> = Vec::with_capacity(256);
-        let mut stack: Vec<usize> = Vec::with_capacity(64);
+        // The walk's working memory is kept per thread between evaluations (a training loop
+        // lowers a graph of the same size at every step).
+        let mut scratch = SCRATCH.with(|s| s.take());
+        let Scratch {
+            found,
+            ranges,
+            edges,
+            stack,
+            order,
+            position,
+        } = &mut scratch;
+        found.clear();
+        ranges.clear();
+        edges.clear();
+        stack.clear();
+        let mut entries: Vec<NodeRef> = Vec::with_capacity(64);
         let mut intern = |n: &NodeRef, entries: &mut Vec<NodeRef>, stack: &mut Vec<usize>| {
             *found.entry(Arc::as_ptr(n)).or_insert_with(|| {
                 entries.push(n.clone());
@@ -81,14 +106,16 @@ impl Graph {
         };
         let root_entries: Vec<usize> = roots
             .iter()
-            .map(|r| intern(r, &mut entries, &mut stack))
+            .map(|r| intern(r, &mut entries, stack))
             .collect();
         while let Some(e) = stack.pop() {
-            let n = entries[e].clone();
+            let n: *const super::Node = Arc::as_ptr(&entries[e]);
             let start = edges.len();
-            let done = n.with_inputs(|ins| {
+            // SAFETY: `entries` owns an `Arc` of this node for the whole walk (pushing moves the
+            // Arcs, never drops them), so the node outlives this borrow.
+            let done = unsafe { &*n }.with_inputs(|ins| {
                 for i in ins {
-                    let k = intern(i, &mut entries, &mut stack);
+                    let k = intern(i, &mut entries, stack);
                     edges.push(k);
                 }
             });
@@ -98,9 +125,11 @@ impl Graph {
             ranges[e] = (start, edges.len(), done);
         }
         ranges.resize(entries.len(), (0, 0, false));
-        let mut order: Vec<usize> = (0..entries.len()).collect();
+        order.clear();
+        order.extend(0..entries.len());
         order.sort_unstable_by_key(|&e| entries[e].id);
-        let mut position = vec![0usize; entries.len()];
+        position.clear();
+        position.resize(entries.len(), 0);
         for (i, &e) in order.iter().enumerate() {
             position[e] = i;
         }
@@ -108,7 +137,7 @@ impl Graph {
         let mut offsets = Vec::with_capacity(entries.len() + 1);
         let mut flat = Vec::with_capacity(edges.len());
         offsets.push(0);
-        for &e in &order {
+        for &e in order.iter() {
             let (a, b, _) = ranges[e];
             for &k in &edges[a..b] {
                 let k = position[k];
@@ -160,6 +189,10 @@ impl Graph {
                 h.finish()
             })
             .collect();
+        if scratch.ranges.capacity() <= 1 << 14 {
+            // Kept for the next lowering (a huge graph's memory is released instead).
+            SCRATCH.with(|s| s.set(scratch));
+        }
         Graph {
             nodes,
             inputs,

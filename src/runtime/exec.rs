@@ -127,7 +127,9 @@ pub fn run(
     }
     // Readers left per node, to free intermediates early.
     let mut readers = sched.readers.clone();
-    let mut timings = Vec::with_capacity(plan.steps.len());
+    // Timings are only read by LAZYNP_DEBUG (no allocation per evaluation otherwise).
+    let record = crate::debug::level() > 0;
+    let mut timings = Vec::new();
     let mut done = vec![false; plan.steps.len()];
     // Prologue kernels the matmul computes inside its packing on this run (the backend is a
     // run-time option): skipped at their own step, run (and their reads released) at the
@@ -229,14 +231,16 @@ pub fn run(
         for (node, buf) in written {
             values[node] = Some(Arc::new(buf));
         }
-        timings.push(StepTiming {
-            step: si,
-            time: t0.map(|t| t.elapsed()).unwrap_or_default(),
-            bytes: info.0,
-            flops: info.1,
-            cache_hit: info.2,
-            lanes: info.3,
-        });
+        if record {
+            timings.push(StepTiming {
+                step: si,
+                time: t0.map(|t| t.elapsed()).unwrap_or_default(),
+                bytes: info.0,
+                flops: info.1,
+                cache_hit: info.2,
+                lanes: info.3,
+            });
+        }
         for k in released
             .iter()
             .flat_map(|&s| sched.reads[s].iter().copied())
