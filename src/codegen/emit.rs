@@ -654,21 +654,31 @@ impl Emitter<'_, '_> {
             e.b.def_var(a0, n0);
             e.b.def_var(a1, n1);
         };
-        if kahan {
+        let tail_start = if kahan {
             self.for_range(start, vec_end, block, &mut |e, bi| {
                 reset(e);
                 let bend = e.b.ins().iadd_imm_s(bi, block);
                 e.for_range(bi, bend, 2 * lanes as i64, &mut |e, i| pair(e, i));
                 fold(e);
             });
+            // The last partial block still runs in vectors (short rows, e.g. a softmax over 10
+            // classes, would otherwise be summed one compensated scalar at a time).
+            let rest = self.b.ins().isub(end, vec_end);
+            let pairs = self.b.ins().band_imm_s(rest, -(2 * lanes as i64));
+            let pair_end = self.b.ins().iadd(vec_end, pairs);
+            reset(self);
+            self.for_range(vec_end, pair_end, 2 * lanes as i64, &mut |e, i| pair(e, i));
+            fold(self);
+            pair_end
         } else {
             reset(self);
             self.for_range(start, vec_end, 2 * lanes as i64, &mut |e, i| pair(e, i));
             fold(self);
-        }
+            vec_end
+        };
         // Scalar tail.
         self.lanes = 1;
-        self.for_range(vec_end, end, 1, &mut |e, i| {
+        self.for_range(tail_start, end, 1, &mut |e, i| {
             e.lanes = 1;
             let x = load_step(e, i);
             if kahan {
