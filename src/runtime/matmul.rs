@@ -301,9 +301,30 @@ struct Packed<T> {
     _t: std::marker::PhantomData<T>,
 }
 
+/// Largest packing buffer kept for reuse (the biggest one a product allocates is ~512 KiB).
+const KEEP_PACKED_BYTES: usize = 1 << 20;
+
+thread_local! {
+    /// Packing buffers of finished products on this thread: a small product would otherwise
+    /// spend longer zeroing fresh panels than multiplying.
+    static SPARE: std::cell::RefCell<Vec<Vec<[u64; 8]>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 impl<T: GemmElement> Packed<T> {
+    /// At least `elems` elements: a spare buffer of this thread if one is free (its contents are
+    /// stale but initialised; every panel is fully written before it is read), else a new one.
     fn new(elems: usize) -> Self {
-        let lines = vec![[0u64; 8]; (elems * size_of::<T>()).div_ceil(64)];
+        let n = (elems * size_of::<T>()).div_ceil(64);
+        let mut lines = SPARE
+            .with(|s| {
+                let mut s = s.borrow_mut();
+                let best = (0..s.len()).find(|&i| s[i].len() >= n);
+                best.map(|i| s.swap_remove(i)).or_else(|| s.pop())
+            })
+            .unwrap_or_default();
+        if lines.len() < n {
+            lines.resize(n, [0u64; 8]);
+        }
         Packed {
             lines,
             _t: std::marker::PhantomData,
@@ -314,6 +335,20 @@ impl<T: GemmElement> Packed<T> {
         // SAFETY: the Vec owns `len * size_of::<T>()` initialised bytes, 64-byte aligned; f32/f64 are
         // valid for any bit pattern.
         unsafe { std::slice::from_raw_parts_mut(self.lines.as_mut_ptr().cast::<T>(), len) }
+    }
+}
+
+impl<T> Drop for Packed<T> {
+    fn drop(&mut self) {
+        let lines = std::mem::take(&mut self.lines);
+        if lines.len() * 64 <= KEEP_PACKED_BYTES {
+            let _ = SPARE.try_with(|s| {
+                let mut s = s.borrow_mut();
+                if s.len() < 8 {
+                    s.push(lines);
+                }
+            });
+        }
     }
 }
 
@@ -342,8 +377,11 @@ unsafe fn gemm_region<T: GemmElement>(
 ) {
     let (nr, k) = (kernel.nr, a.cols);
     let lanes = nr; // one vector of columns: NR == lanes
-    let mut apack = Packed::<T>::new(MC.div_ceil(MR) * MR * KC * lanes);
-    let mut bpack = Packed::<T>::new(nc.div_ceil(nr) * nr * KC);
+    // Sized for this region (a small product packs small panels).
+    let (kc_max, mc_max) = (KC.min(k), MC.min(r1 - r0).next_multiple_of(MR));
+    let nc_max = nc.min(c1 - c0).next_multiple_of(nr);
+    let mut apack = Packed::<T>::new(mc_max * kc_max * lanes);
+    let mut bpack = Packed::<T>::new(nc_max * kc_max);
     let mut tile = Packed::<T>::new(MR * nr);
     let mut a_block = pro_a.map(|_| Packed::<T>::new(MC * KC));
     let mut b_block = pro_b.map(|_| Packed::<T>::new(KC * PROLOGUE_COLS));
