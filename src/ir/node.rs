@@ -120,8 +120,10 @@ impl Drop for Node {
             return;
         };
         let mut stack = inputs;
-        while let Some(node) = stack.pop() {
-            if let Ok(mut inner) = Arc::try_unwrap(node) {
+        while let Some(mut node) = stack.pop() {
+            // The last handle: take its inputs out in place (no move of the node), then let it
+            // drop with nothing left to recurse into.
+            if let Some(inner) = Arc::get_mut(&mut node) {
                 let st = inner.state.get_mut().unwrap_or_else(|e| e.into_inner());
                 if let State::Pending(more) =
                     std::mem::replace(st, State::Pending(NodeInputs::new()))
