@@ -115,13 +115,21 @@ pub fn broadcast_pair(a: &[usize], b: &[usize]) -> Option<Vec<usize>> {
 
 /// Broadcasts several shapes; the error names every shape as NumPy does.
 pub fn broadcast_shapes(shapes: &[&[usize]]) -> Result<Vec<usize>> {
-    let mut out: Vec<usize> = vec![];
-    for s in shapes {
-        out = broadcast_pair(&out, s).ok_or_else(|| Error::Broadcast {
-            shapes: shapes.iter().map(|s| s.to_vec()).collect(),
-        })?;
+    let err = || Error::Broadcast {
+        shapes: shapes.iter().map(|s| s.to_vec()).collect(),
+    };
+    match shapes {
+        [] => Ok(vec![]),
+        [a] => Ok(a.to_vec()),
+        [a, b] => broadcast_pair(a, b).ok_or_else(err),
+        [a, rest @ ..] => {
+            let mut out = a.to_vec();
+            for s in rest {
+                out = broadcast_pair(&out, s).ok_or_else(err)?;
+            }
+            Ok(out)
+        }
     }
-    Ok(out)
 }
 
 /// Normalises a possibly negative axis against `ndim` (NumPy's `normalize_axis_index`).

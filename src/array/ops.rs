@@ -218,11 +218,13 @@ pub(crate) fn binary(op: BinaryOp, a: impl Into<Operand>, b: impl Into<Operand>)
         }
         _ => common,
     };
-    let dims = |o: &Operand| match o {
-        Operand::Array(arr) => arr.shape().to_vec(),
-        Operand::Weak(_) => vec![],
-    };
-    let shape = broadcast_shapes(&[&dims(&a), &dims(&b)])?;
+    fn dims(o: &Operand) -> &[usize] {
+        match o {
+            Operand::Array(arr) => arr.shape(),
+            Operand::Weak(_) => &[],
+        }
+    }
+    let shape = broadcast_shapes(&[dims(&a), dims(&b)])?;
     // A weak scalar becomes one constant node of the result's shape (no storage).
     let at = |o: &Operand| -> Result<Array> {
         match o {
