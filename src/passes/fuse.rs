@@ -367,6 +367,24 @@ fn lower_all(
     Ok(steps)
 }
 
+/// Nodes whose buffers a step reads: a kernel's inputs; for a runtime op, each input, or the
+/// stored base of an input that is a view nobody stored.
+pub fn step_reads(g: &Graph, canon: &[usize], reasons: &[Option<Reason>], s: &Step) -> Vec<usize> {
+    match s {
+        Step::Kernel { inputs, .. } => inputs.clone(),
+        Step::Runtime { node } => g.inputs[*node]
+            .iter()
+            .map(|&k| {
+                let k = canon[k];
+                match (&g.nodes[k].op, g.is_realized(k) || reasons[k].is_some()) {
+                    (Op::View(_), false) => canon[g.inputs[k][0]],
+                    _ => k,
+                }
+            })
+            .collect(),
+    }
+}
+
 /// Orders steps so each runs after the steps producing what it reads, otherwise keeping the order
 /// of their roots (a kernel writing an inner output moves before a runtime op reading it).
 fn order_steps(g: &Graph, cse: &Cse, reasons: &[Option<Reason>], steps: Vec<Step>) -> Vec<Step> {
@@ -377,21 +395,7 @@ fn order_steps(g: &Graph, cse: &Cse, reasons: &[Option<Reason>], steps: Vec<Step
             Step::Runtime { node } => producer[*node] = si,
         }
     }
-    let reads = |s: &Step| -> Vec<usize> {
-        match s {
-            Step::Kernel { inputs, .. } => inputs.clone(),
-            Step::Runtime { node } => g.inputs[*node]
-                .iter()
-                .map(|&k| {
-                    let k = cse.canon[k];
-                    match (&g.nodes[k].op, g.is_realized(k) || reasons[k].is_some()) {
-                        (Op::View(_), false) => cse.canon[g.inputs[k][0]],
-                        _ => k,
-                    }
-                })
-                .collect(),
-        }
-    };
+    let reads = |s: &Step| step_reads(g, &cse.canon, reasons, s);
     let deps: Vec<Vec<usize>> = steps
         .iter()
         .enumerate()

@@ -394,18 +394,13 @@ fn run_fused_matmul(
             pro[j] = Some(fns.next().expect("one closure per prologue"));
         }
     }
-    let Some(ki) = epilogue else {
+    let multiply = |product: &mut Buffer, epi: Option<super::mat::Epilogue>| {
         super::matmul_dispatch::matmul_into(
-            mn.dtype,
-            &mn.shape,
-            &ins[0],
-            &ins[1],
-            threads,
-            backend,
-            &mut product,
-            None,
-            pro,
-        )?;
+            mn.dtype, &mn.shape, &ins[0], &ins[1], threads, backend, product, epi, pro,
+        )
+    };
+    let Some(ki) = epilogue else {
+        multiply(&mut product, None)?;
         return Ok(vec![(m, product)]);
     };
     let Step::Kernel {
@@ -465,17 +460,7 @@ fn run_fused_matmul(
     let epi = |r0: usize, r1: usize, c0: usize, c1: usize| {
         prep.call(&[r0 as i64, c0 as i64], &[r1 as i64, c1 as i64]);
     };
-    super::matmul_dispatch::matmul_into(
-        mn.dtype,
-        &mn.shape,
-        &ins[0],
-        &ins[1],
-        threads,
-        backend,
-        &mut product,
-        Some(&epi),
-        pro,
-    )?;
+    multiply(&mut product, Some(&epi))?;
     let mut written = Vec::with_capacity(outputs.len() + 1);
     let mut product = Some(product);
     for (j, (&o, b)) in outputs.iter().zip(outs).enumerate() {
@@ -539,22 +524,7 @@ fn take_if_last(x: usize, readers: &[usize], values: &mut [Option<Arc<Buffer>>])
 
 /// Nodes whose buffers a step reads.
 fn step_reads(g: &Graph, plan: &Plan, s: &Step) -> Vec<usize> {
-    match s {
-        Step::Kernel { inputs, .. } => inputs.clone(),
-        Step::Runtime { node } => g.inputs[*node]
-            .iter()
-            .map(|&k| {
-                let k = plan.canon[k];
-                match (
-                    &g.nodes[k].op,
-                    g.is_realized(k) || plan.reasons[k].is_some(),
-                ) {
-                    (Op::View(_), false) => plan.canon[g.inputs[k][0]],
-                    _ => k,
-                }
-            })
-            .collect(),
-    }
+    crate::passes::fuse::step_reads(g, &plan.canon, &plan.reasons, s)
 }
 
 /// The buffer and strided view a runtime op reads for input node `k`.
