@@ -103,7 +103,7 @@ fn run(model: &Model, data: &train::Data, cfg: &Config, threads: Option<usize>) 
     )?;
     let first = |r: &Report| r.epoch_times.first().map_or(0.0, |&d| ms(d));
     println!(
-        "time per epoch: fused {:.1} ms, eager {:.1} ms (first epoch, with compilation: fused {:.1} ms, eager {:.1} ms)",
+        "time per epoch: fused {:.2} ms, eager {:.2} ms (first epoch, with compilation: fused {:.1} ms, eager {:.1} ms)",
         steady_ms(&fused),
         steady_ms(&eager),
         first(&fused),
