@@ -535,6 +535,156 @@ fn batched_small_is_independent_of_batching() {
     );
 }
 
+/// `count` products with A and B items in any [`Layout`] (each item its own copy of the layout's
+/// buffer, laid end to end, so the batch stride is that buffer's length; `b_shared`: one B at batch
+/// stride 0), C with `ld = n + 3` and a guard item after the last: padding columns and the guard
+/// must stay NaN.
+fn batched_layout_case<T: Float>(
+    (count, m, k, n): (usize, usize, usize, usize),
+    la: Layout,
+    lb: Layout,
+    b_shared: bool,
+    seed: u64,
+) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let items_b = if b_shared { 1 } else { count };
+    let av: Vec<Stored<T>> = (0..count)
+        .map(|_| Stored::new(m, k, la, &mut rng))
+        .collect();
+    let bv: Vec<Stored<T>> = (0..items_b)
+        .map(|_| Stored::new(k, n, lb, &mut rng))
+        .collect();
+    let (alen, blen) = (av[0].buf.len(), bv[0].buf.len());
+    let abuf: Vec<T> = av.iter().flat_map(|s| s.buf.clone()).collect();
+    let bbuf: Vec<T> = bv.iter().flat_map(|s| s.buf.clone()).collect();
+    let ld = n + 3;
+    let citem = m * ld;
+    let mut cbuf = vec![T::from_f64(f64::NAN); (count + 1) * citem];
+    let am = MatRef {
+        ptr: abuf.as_ptr().wrapping_add(av[0].off),
+        ..av[0].mat()
+    };
+    let bm = MatRef {
+        ptr: bbuf.as_ptr().wrapping_add(bv[0].off),
+        ..bv[0].mat()
+    };
+    let cm = MatMut {
+        ptr: cbuf.as_mut_ptr(),
+        rows: m,
+        cols: n,
+        ld,
+    };
+    let batch = Batch {
+        count,
+        a: alen as isize,
+        b: if b_shared { 0 } else { blen as isize },
+        c: citem as isize,
+    };
+    // SAFETY: count items of each operand lie in the buffers built above; C has a spare item.
+    unsafe { batched_small(am, bm, cm, batch) }.unwrap();
+    let what = format!("batched {count}x({m}x{k} . {k}x{n}) A {la:?} B {lb:?} shared {b_shared}");
+    for t in 0..count {
+        let bt = &bv[if b_shared { 0 } else { t }];
+        let item = &cbuf[t * citem..(t + 1) * citem];
+        for i in 0..m {
+            for j in n..ld {
+                assert!(
+                    item[i * ld + j].to_f64().is_nan(),
+                    "{what}: item {t} padding ({i}, {j}) written"
+                );
+            }
+        }
+        let packed: Vec<T> = (0..m)
+            .flat_map(|i| item[i * ld..i * ld + n].to_vec())
+            .collect();
+        check(&av[t], bt, &packed, &format!("{what} item {t}"));
+    }
+    assert!(
+        cbuf[count * citem..].iter().all(|x| x.to_f64().is_nan()),
+        "{what}: written past the last item"
+    );
+}
+
+/// Shapes and layouts of the AVX-512 path (`runtime::batched_simd`: n <= 16 f32 / 8 f64, B rows
+/// contiguous) and just outside it; on other CPUs they run the Cranelift kernel.
+#[test]
+fn batched_small_simd_shapes() {
+    use Layout::*;
+    let shapes = [
+        (37, 8, 8, 8),
+        (5, 16, 16, 16),
+        (3, 1, 1, 1),
+        (7, 3, 5, 13),
+        (4, 16, 7, 16),
+        (2, 17, 4, 16),
+        (3, 33, 5, 9),
+        (2, 4, 3, 17),
+    ];
+    for (s, &shape) in shapes.iter().enumerate() {
+        let seed = 100 + s as u64;
+        batched_layout_case::<f32>(shape, RowMajor, RowMajor, false, seed);
+        batched_layout_case::<f32>(shape, ColMajor, RowMajor, true, seed + 10);
+        batched_layout_case::<f32>(shape, Strided, RowMajor, false, seed + 20);
+        batched_layout_case::<f32>(shape, Negative, Negative, false, seed + 30);
+        batched_layout_case::<f32>(shape, BroadcastRows, BroadcastRows, true, seed + 40);
+        batched_layout_case::<f32>(shape, RowMajor, Strided, false, seed + 50);
+        batched_layout_case::<f64>(shape, RowMajor, RowMajor, false, seed + 60);
+        batched_layout_case::<f64>(shape, Strided, RowMajor, true, seed + 70);
+        batched_layout_case::<f64>(shape, ColMajor, ColMajor, false, seed + 80);
+    }
+    batched_layout_case::<f64>((6, 8, 8, 8), Negative, RowMajor, false, 200);
+    batched_layout_case::<f64>((3, 20, 3, 5), RowMajor, RowMajor, false, 201);
+}
+
+/// As `batched_small_is_independent_of_batching` for the other paths: tall C (row blocks), a
+/// strided A, a broadcast B, and f64.
+#[test]
+fn batched_small_simd_bits_independent_of_batching() {
+    fn go<T: Float>((m, k, n): (usize, usize, usize), la: Layout, seed: u64) {
+        let count = 10;
+        let mut rng = StdRng::seed_from_u64(seed);
+        let av: Vec<Stored<T>> = (0..count)
+            .map(|_| Stored::new(m, k, la, &mut rng))
+            .collect();
+        let b = Stored::<T>::new(k, n, Layout::RowMajor, &mut rng);
+        let alen = av[0].buf.len();
+        let abuf: Vec<T> = av.iter().flat_map(|s| s.buf.clone()).collect();
+        let run = |first: usize, items: usize, c: &mut [T]| {
+            let am = MatRef {
+                ptr: abuf[first * alen + av[0].off..].as_ptr(),
+                ..av[0].mat()
+            };
+            let cm = MatMut {
+                ptr: c[first * m * n..].as_mut_ptr(),
+                rows: m,
+                cols: n,
+                ld: n,
+            };
+            let batch = Batch {
+                count: items,
+                a: alen as isize,
+                b: 0,
+                c: (m * n) as isize,
+            };
+            // SAFETY: items first..first+items of A and C lie in the buffers; B is one matrix.
+            unsafe { batched_small(am, b.mat(), cm, batch) }.unwrap();
+        };
+        let mut whole = vec![T::from_f64(0.0); count * m * n];
+        run(0, count, &mut whole);
+        let mut single = vec![T::from_f64(1.0); count * m * n];
+        for t in 0..count {
+            run(t, 1, &mut single);
+        }
+        let bits = |v: &[T]| v.iter().map(|x| x.to_f64().to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&whole), bits(&single), "m={m} k={k} n={n} {la:?}");
+    }
+    go::<f32>((17, 4, 16), Layout::RowMajor, 301);
+    go::<f32>((16, 16, 16), Layout::Strided, 302);
+    go::<f32>((5, 9, 3), Layout::ColMajor, 303);
+    go::<f64>((8, 8, 8), Layout::RowMajor, 304);
+    go::<f64>((19, 6, 7), Layout::Negative, 305);
+}
+
 /// A prologue that copies block `(r0..r1, c0..c1)` of a stored matrix, counting the elements it
 /// produces, so `gemm_fused` must give the bits `gemm` gives on the stored matrix.
 fn copy_prologue<'a, T: Float>(

@@ -28,6 +28,11 @@
 //! then pays packing (A is written 4x inflated), a C tile load + store per KC steps, and edge rows
 //! (n = 256 is 21⅓ tiles of 12: 3% padded work): ~78% of the peak at n = 256.
 //!
+//! **Batched small products** ([`batched_small`]): on CPUs with AVX-512F, shapes with `n <= 16`
+//! (f32) / `n <= 8` (f64) and B's rows contiguous run the hand-written 512-bit kernel of
+//! `runtime::batched_simd` (chosen at run time); everything else runs the Cranelift unpacked kernel
+//! (128-bit vectors) or, above `BATCHED_MAX_MKN`, the packed GEMM per item.
+//!
 //! **Determinism:** K is never split between threads, and the blocking does not depend on the thread
 //! count, so every element of C is computed by the same sequence of operations (see
 //! `codegen::matmul`): results are bit-identical for any `threads`.
@@ -37,8 +42,10 @@ use std::time::Instant;
 use crate::codegen::matmul::{
     BATCHED_MAX_MKN, BatchedSpec, MR, MicroKernel, batched_kernel, micro_kernel,
 };
+use crate::dtype::DType;
 use crate::dtype::Element;
 use crate::error::{Error, Result};
+use crate::runtime::batched_simd;
 use crate::runtime::mat::{Epilogue, MatMut, MatRef, Prologue};
 
 /// K block (see the module docs).
@@ -652,9 +659,14 @@ pub unsafe fn batched_small_f64(
     unsafe { batched_small(a, b, c, batch) }
 }
 
-/// `C_t = A_t · B_t` for `t in 0..batch.count` (C overwritten) with a kernel specialised for the exact
-/// `(m, k, n)` and strides, unpacked: for many small products where packing would dominate. Shapes
-/// with `m*k*n > 32768` (or huge strides) fall back to one single-threaded [`gemm()`] per item.
+/// `C_t = A_t · B_t` for `t in 0..batch.count` (C overwritten), unpacked: for many small products
+/// where packing would dominate. On x86-64 CPUs with AVX-512F, when `n <= 16` (f32) / `n <= 8` (f64),
+/// B's rows are contiguous (`b.cs == 1`) and `m*k*n <= 32768`, a hand-written 512-bit kernel runs
+/// (one masked vector per row of C, see `runtime::batched_simd`); otherwise a Cranelift kernel
+/// specialised for the exact `(m, k, n)` and strides (128-bit vectors). Shapes with
+/// `m*k*n > 32768` (or huge strides) fall back to one single-threaded [`gemm()`] per item. Which
+/// kernel runs depends only on the shapes and strides, never on `batch.count`, so splitting a batch
+/// gives the same bits.
 ///
 /// # Safety
 /// Every element of every item of A and B must be readable and every element of every item of C
@@ -681,6 +693,63 @@ pub unsafe fn batched_small<T: GemmElement>(
     check_shapes(&a, &b, &c)?;
     let (m, k, n) = (a.rows, a.cols, b.cols);
     if m == 0 || n == 0 || batch.count == 0 {
+        return Ok(());
+    }
+    // SAFETY (both): T is the dtype the cast names (checked), and the memory contract is ours.
+    let done = match T::DTYPE {
+        DType::F32 => unsafe {
+            batched_simd::try_batched_f32(
+                MatRef {
+                    ptr: a.ptr.cast(),
+                    rows: a.rows,
+                    cols: a.cols,
+                    rs: a.rs,
+                    cs: a.cs,
+                },
+                MatRef {
+                    ptr: b.ptr.cast(),
+                    rows: b.rows,
+                    cols: b.cols,
+                    rs: b.rs,
+                    cs: b.cs,
+                },
+                MatMut {
+                    ptr: c.ptr.cast(),
+                    rows: c.rows,
+                    cols: c.cols,
+                    ld: c.ld,
+                },
+                batch,
+            )
+        },
+        DType::F64 => unsafe {
+            batched_simd::try_batched_f64(
+                MatRef {
+                    ptr: a.ptr.cast(),
+                    rows: a.rows,
+                    cols: a.cols,
+                    rs: a.rs,
+                    cs: a.cs,
+                },
+                MatRef {
+                    ptr: b.ptr.cast(),
+                    rows: b.rows,
+                    cols: b.cols,
+                    rs: b.rs,
+                    cs: b.cs,
+                },
+                MatMut {
+                    ptr: c.ptr.cast(),
+                    rows: c.rows,
+                    cols: c.cols,
+                    ld: c.ld,
+                },
+                batch,
+            )
+        },
+        _ => false,
+    };
+    if done {
         return Ok(());
     }
     let item = |t: usize| {

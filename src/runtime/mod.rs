@@ -1,5 +1,6 @@
 //! Runtime: buffers, the kernel cache, plan execution and the ops it runs directly.
 
+pub mod batched_simd;
 pub mod buffer;
 pub mod cache;
 pub mod exec;
