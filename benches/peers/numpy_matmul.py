@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import time
+import timeit
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
@@ -79,6 +80,15 @@ def child(threads):
         s = best_seconds(fn)
         print(f"numpy {label:<24} 4096x512x512 {threads}t  {flops / s / 1e9:8.1f} GFLOP/s"
               f"  ({s * 1e3:.3f} ms)")
+    # Many small products (lazynp's batched-small kernels): the median is reported too, since
+    # one call is short enough for a noisy machine to disturb the best.
+    for mm in (8, 16):
+        a = rng.uniform(-1, 1, (10000, mm, mm)).astype(np.float32)
+        b = rng.uniform(-1, 1, (10000, mm, mm)).astype(np.float32)
+        np.matmul(a, b)
+        ts = sorted(timeit.repeat(lambda: np.matmul(a, b), number=1, repeat=200))
+        print(f"numpy batched 10000x{mm}^3 f32 {threads}t  best {ts[0] * 1e6:8.1f} us"
+              f"  median {ts[len(ts) // 2] * 1e6:8.1f} us")
     cfg = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
     print(f"# numpy {np.__version__}, BLAS {cfg.get('name')} {cfg.get('version')}")
 
