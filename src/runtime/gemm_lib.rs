@@ -27,7 +27,7 @@
 //!   256-column panels), so a tile is one call.
 //! * **Tile height** (rows per tile, i.e. per packing of B). Every call re-packs its panel of B,
 //!   so the packing per flop falls as 1/rows: 1024 rows (256 rows cost ~2-3% more), halved only
-//!   to give two threads at least [`MIN_TILES`] tiles.
+//!   to give two threads at least `MIN_TILES` tiles.
 //!
 //! The epilogue runs on the whole tile (≥ 512 columns wide unless C is narrower), not per panel:
 //! the JIT's elementwise kernels pay a fixed cost per row (address setup and the loop exit),
