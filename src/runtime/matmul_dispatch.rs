@@ -285,7 +285,16 @@ pub fn matmul_into(
         b.0.as_ptr() as usize,
         out.as_mut_ptr() as usize,
     );
-    let mut offsets: Vec<(isize, isize, isize)> = Vec::with_capacity(batch);
+    // Many small products at one stride per operand (the common case) need no per-item list.
+    let uniform = match (
+        uniform_stride(batch_dims, &a.1.strides[..nd - 2]),
+        uniform_stride(batch_dims, &b.1.strides[..nd - 2]),
+    ) {
+        (Some(sa), Some(sb)) if choice.batched_small => Some((a.1.offset, b.1.offset, sa, sb)),
+        _ => None,
+    };
+    let mut offsets: Vec<(isize, isize, isize)> =
+        Vec::with_capacity(if uniform.is_some() { 0 } else { batch });
     let mut idx_c = 0isize;
     let mut push = |bi: &[usize]| {
         let off = |v: &View| {
@@ -298,7 +307,9 @@ pub fn matmul_into(
         offsets.push((off(&a.1), off(&b.1), idx_c));
         idx_c += (m * n) as isize;
     };
-    if batch_dims.is_empty() {
+    if uniform.is_some() {
+        // Not needed.
+    } else if batch_dims.is_empty() {
         push(&[]);
     } else {
         for_each_index(batch_dims, &mut push);
@@ -322,18 +333,12 @@ pub fn matmul_into(
                 cols: n,
                 ld: n,
             };
-            if choice.batched_small && batch_uniform(&offsets) {
-                let (oa, ob, _) = offsets[0];
-                let sa = if offsets.len() > 1 {
-                    offsets[1].0 - oa
-                } else {
-                    0
-                };
-                let sb = if offsets.len() > 1 {
-                    offsets[1].1 - ob
-                } else {
-                    0
-                };
+            if choice.batched_small && (uniform.is_some() || batch_uniform(&offsets)) {
+                let (oa, ob, sa, sb) = uniform.unwrap_or_else(|| {
+                    let (oa, ob, _) = offsets[0];
+                    let step = |j: usize| offsets.get(1).map_or(0, |o| [o.0, o.1][j] - [oa, ob][j]);
+                    (oa, ob, step(0), step(1))
+                });
                 // Items are independent: chunks of them run on the worker threads (each item
                 // is computed by the same kernel whatever the chunking, so bits never change).
                 let chunk = batch.div_ceil(4 * threads).max(1);
@@ -410,6 +415,28 @@ pub fn matmul_into(
     Ok(())
 }
 
+/// The one element stride between consecutive items of a batch with dims `shape` and per-dim
+/// `strides` (batch items in C order), if there is one: dims of extent 1 do not count; all
+/// strides 0 (one broadcast operand) is stride 0.
+fn uniform_stride(shape: &[usize], strides: &[isize]) -> Option<isize> {
+    let mut step: Option<isize> = None;
+    let mut next = 0isize;
+    for (&d, &s) in shape.iter().zip(strides).rev() {
+        if d == 1 {
+            continue;
+        }
+        match step {
+            None => {
+                step = Some(s);
+                next = s * d as isize;
+            }
+            Some(_) if s == next => next = s * d as isize,
+            Some(_) => return None,
+        }
+    }
+    Some(step.unwrap_or(0))
+}
+
 /// True if the batch items are at one uniform stride (so one batched call covers them).
 fn batch_uniform(offsets: &[(isize, isize, isize)]) -> bool {
     if offsets.len() < 3 {
@@ -419,4 +446,21 @@ fn batch_uniform(offsets: &[(isize, isize, isize)]) -> bool {
     offsets
         .windows(2)
         .all(|w| (w[1].0 - w[0].0, w[1].1 - w[0].1) == d)
+}
+
+#[cfg(test)]
+mod uniform_tests {
+    use super::uniform_stride;
+
+    #[test]
+    fn batch_strides_collapse_only_when_uniform() {
+        assert_eq!(uniform_stride(&[], &[]), Some(0));
+        assert_eq!(uniform_stride(&[10000], &[64]), Some(64));
+        assert_eq!(uniform_stride(&[2, 3], &[192, 64]), Some(64));
+        assert_eq!(uniform_stride(&[2, 1, 3], &[192, 7, 64]), Some(64));
+        assert_eq!(uniform_stride(&[2, 3], &[0, 0]), Some(0));
+        assert_eq!(uniform_stride(&[2, 3], &[0, 64]), None);
+        assert_eq!(uniform_stride(&[2, 3], &[64, 0]), None);
+        assert_eq!(uniform_stride(&[2, 3], &[-192, -64]), Some(-64));
+    }
 }
