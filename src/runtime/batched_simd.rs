@@ -83,7 +83,7 @@ macro_rules! const_rows {
 
 macro_rules! batched_kernels {
     ($name:ident, $t:ty, $lanes:expr, $vec:ty, $mask:ty, $zero:ident, $load:ident, $set1:ident,
-     $fma:ident, $store:ident) => {
+     $fma:ident, $store:ident, $stream:ident) => {
         /// `C_t = A_t · B_t` for every item with AVX-512F, or `false` (nothing written) when the
         /// CPU or the shape is not supported (see the module docs).
         ///
@@ -127,6 +127,9 @@ macro_rules! batched_kernels {
                 brs: isize,
                 ldc: usize,
                 mask: $mask,
+                /// Full, 64-byte aligned rows of a large output: written with non-temporal
+                /// stores (no read for ownership of lines that are only written).
+                stream: bool,
             }
 
             /// `M` rows of C (from `a`/`c`, the block's first row) = those rows of A · B.
@@ -153,8 +156,15 @@ macro_rules! batched_kernels {
                     bp = bp.wrapping_offset(g.brs);
                 }
                 for (i, acc) in acc.iter().enumerate() {
-                    // SAFETY: C row i (first n elements) is writable by the caller's contract.
-                    unsafe { $store(c.add(i * g.ldc), g.mask, *acc) };
+                    // SAFETY: C row i (first n elements) is writable by the caller's contract;
+                    // with `stream` the row is exactly one 64-byte aligned vector (checked).
+                    unsafe {
+                        if g.stream {
+                            $stream(c.add(i * g.ldc), *acc);
+                        } else {
+                            $store(c.add(i * g.ldc), g.mask, *acc);
+                        }
+                    }
                 }
             }
 
@@ -233,6 +243,14 @@ macro_rules! batched_kernels {
             #[target_feature(enable = "avx512f")]
             pub(super) unsafe fn run(a: MatRef<$t>, b: MatRef<$t>, c: MatMut<$t>, batch: Batch) {
                 let n = b.cols;
+                let es = size_of::<$t>();
+                let out_bytes = batch.count * a.rows * n * es;
+                let stream = n == $lanes
+                    && (c.ptr as usize) % 64 == 0
+                    && (c.ld * es) % 64 == 0
+                    && batch.c >= 0
+                    && (batch.c as usize * es) % 64 == 0
+                    && out_bytes >= super::STREAM_BYTES;
                 let g = Geom {
                     k: a.cols,
                     ars: a.rs,
@@ -240,6 +258,7 @@ macro_rules! batched_kernels {
                     brs: b.rs,
                     ldc: c.ld,
                     mask: ((1u32 << n) - 1) as $mask,
+                    stream,
                 };
                 // SAFETY: forwarded contract (with M = m up to 16 rows).
                 unsafe {
@@ -250,10 +269,19 @@ macro_rules! batched_kernels {
                         items_tall(a, b, c, batch, g)
                     )
                 }
+                if stream {
+                    // Non-temporal stores are weakly ordered: fence before other threads read C.
+                    _mm_sfence();
+                }
             }
         }
     };
 }
+
+/// Outputs of at least this many bytes per call (beyond L2) are written with non-temporal stores
+/// when their rows are full aligned vectors: 10000 16x16 f32 products write 10 MB that would
+/// otherwise be read from memory first (read for ownership) and evict the inputs.
+const STREAM_BYTES: usize = 1 << 20;
 
 /// The f32 kernel: 16 lanes per row.
 pub(crate) mod f32k {
@@ -268,7 +296,8 @@ pub(crate) mod f32k {
         _mm512_maskz_loadu_ps,
         _mm512_set1_ps,
         _mm512_fmadd_ps,
-        _mm512_mask_storeu_ps
+        _mm512_mask_storeu_ps,
+        _mm512_stream_ps
     );
 }
 
@@ -285,7 +314,8 @@ pub(crate) mod f64k {
         _mm512_maskz_loadu_pd,
         _mm512_set1_pd,
         _mm512_fmadd_pd,
-        _mm512_mask_storeu_pd
+        _mm512_mask_storeu_pd,
+        _mm512_stream_pd
     );
 }
 
