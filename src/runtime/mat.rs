@@ -31,6 +31,47 @@ pub struct MatMut<T> {
     pub ld: usize,
 }
 
+impl<T> MatRef<T> {
+    /// The same descriptor read as elements of `U` (for dispatching on a dtype known to be `U`;
+    /// reading through it is only valid if the elements really are `U`s).
+    ///
+    /// ```
+    /// use lazynp::runtime::mat::MatRef;
+    /// let x = [1.0f32, 2.0];
+    /// let m = MatRef { ptr: x.as_ptr(), rows: 1, cols: 2, rs: 2, cs: 1 };
+    /// let bits: MatRef<u32> = m.cast();
+    /// assert_eq!((bits.rows, bits.cols, bits.ptr as usize), (1, 2, x.as_ptr() as usize));
+    /// ```
+    pub fn cast<U>(self) -> MatRef<U> {
+        MatRef {
+            ptr: self.ptr.cast(),
+            rows: self.rows,
+            cols: self.cols,
+            rs: self.rs,
+            cs: self.cs,
+        }
+    }
+}
+
+impl<T> MatMut<T> {
+    /// The same descriptor written as elements of `U` (see [`MatRef::cast`]).
+    ///
+    /// ```
+    /// use lazynp::runtime::mat::MatMut;
+    /// let mut y = [0.0f64; 4];
+    /// let m = MatMut { ptr: y.as_mut_ptr(), rows: 2, cols: 2, ld: 2 };
+    /// assert_eq!(m.cast::<u64>().ld, 2);
+    /// ```
+    pub fn cast<U>(self) -> MatMut<U> {
+        MatMut {
+            ptr: self.ptr.cast(),
+            rows: self.rows,
+            cols: self.cols,
+            ld: self.ld,
+        }
+    }
+}
+
 // SAFETY: these are plain descriptors; whoever dereferences them must guarantee the memory is
 // valid for the duration of the call and that concurrent writers touch disjoint elements.
 unsafe impl<T> Send for MatRef<T> {}

@@ -697,56 +697,8 @@ pub unsafe fn batched_small<T: GemmElement>(
     }
     // SAFETY (both): T is the dtype the cast names (checked), and the memory contract is ours.
     let done = match T::DTYPE {
-        DType::F32 => unsafe {
-            batched_simd::try_batched_f32(
-                MatRef {
-                    ptr: a.ptr.cast(),
-                    rows: a.rows,
-                    cols: a.cols,
-                    rs: a.rs,
-                    cs: a.cs,
-                },
-                MatRef {
-                    ptr: b.ptr.cast(),
-                    rows: b.rows,
-                    cols: b.cols,
-                    rs: b.rs,
-                    cs: b.cs,
-                },
-                MatMut {
-                    ptr: c.ptr.cast(),
-                    rows: c.rows,
-                    cols: c.cols,
-                    ld: c.ld,
-                },
-                batch,
-            )
-        },
-        DType::F64 => unsafe {
-            batched_simd::try_batched_f64(
-                MatRef {
-                    ptr: a.ptr.cast(),
-                    rows: a.rows,
-                    cols: a.cols,
-                    rs: a.rs,
-                    cs: a.cs,
-                },
-                MatRef {
-                    ptr: b.ptr.cast(),
-                    rows: b.rows,
-                    cols: b.cols,
-                    rs: b.rs,
-                    cs: b.cs,
-                },
-                MatMut {
-                    ptr: c.ptr.cast(),
-                    rows: c.rows,
-                    cols: c.cols,
-                    ld: c.ld,
-                },
-                batch,
-            )
-        },
+        DType::F32 => unsafe { batched_simd::try_batched_f32(a.cast(), b.cast(), c.cast(), batch) },
+        DType::F64 => unsafe { batched_simd::try_batched_f64(a.cast(), b.cast(), c.cast(), batch) },
         _ => false,
     };
     if done {
