@@ -521,3 +521,21 @@ fn regression_outer_extra_output_read_inside_an_empty_reduction() {
         v2
     });
 }
+
+#[test]
+fn regression_held_reduction_input_is_stored_whole_when_only_a_slice_is_reduced() {
+    // seed 9011901: a held node read by a reduction (over no axes) of which only the first rows
+    // are needed; its map in that kernel is the identity over the slice, which must not make it
+    // an outer output written for those rows only.
+    let v0 = Array::from_shape_vec([6, 4], (1..25).map(|i| i as f64).collect()).unwrap();
+    let v4 = &(v0.tanh() / &v0) - 0.5;
+    let v6 = v4.max(Vec::<isize>::new()).slice(lazynp::s![..2]);
+    v6.eval().expect("eval");
+    let want = read(
+        &((v0.tanh() / &v0) - 0.5)
+            .eval_with(&EvalOptions::interpreter())
+            .expect("interpreter"),
+    )
+    .expect("read");
+    assert_eq!(read(&v4).expect("read"), want);
+}

@@ -1141,7 +1141,11 @@ impl<'a> Lowering<'a> {
             // A stored node computed here is written as an extra output, at its own index only:
             // the kernel's outer index, or (checked once the reduction is lowered) the index of
             // the reduction's input inside the reduced loops.
-            if Some(m) == self.identity.as_ref() {
+            // The identity map writes the node whole only if it has the kernel's shape (a
+            // kernel over a slice of it also maps its first rows by the identity).
+            if Some(m) == self.identity.as_ref()
+                && self.g.nodes[i].shape == self.g.nodes[self.root].shape
+            {
                 self.push_output(i, v, &m.clone(), false);
             } else {
                 self.pending_inner.push((i, v, m.clone()));
