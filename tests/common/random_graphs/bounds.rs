@@ -270,6 +270,12 @@ fn reduce_bound(
 }
 
 /// The error bound of the value `z` that `step` just built (None: exact).
+///
+/// One exception to "exact means bitwise": the sign of a zero that a float max/min reduction picks
+/// among ±0 ties depends on the order of its comparisons (in NumPy too: `np.min([0., -0.])` is
+/// -0.0 and `np.min([-0., 0.])` is 0.0), and a vectorised loop compares in another order than the
+/// interpreter. Such a result gets a zero bound (equal but for the sign of zero), carried through
+/// later exact steps where they can take it.
 pub fn step_bound(
     step: &Step,
     nodes: &[Option<Array>],
@@ -278,8 +284,30 @@ pub fn step_bound(
     z: &Array,
 ) -> Result<Option<Array>, String> {
     if exact {
-        return Ok(None);
+        let zero_tie = matches!(
+            step,
+            Step::Reduce {
+                op: Red::Max | Red::Min,
+                ..
+            }
+        ) && z.dtype().is_float();
+        if zero_tie {
+            return Ok(Some(np::zeros(z.shape().to_vec(), DType::F64)));
+        }
+        if step.inputs().iter().all(|&i| bounds[i].is_none()) || !z.dtype().is_float() {
+            return Ok(None);
+        }
+        return Ok(inexact_bound(step, nodes, bounds, z).ok().flatten());
     }
+    inexact_bound(step, nodes, bounds, z)
+}
+
+fn inexact_bound(
+    step: &Step,
+    nodes: &[Option<Array>],
+    bounds: &[Option<Array>],
+    z: &Array,
+) -> Result<Option<Array>, String> {
     let node = |i: usize| {
         nodes[i]
             .clone()
