@@ -445,6 +445,44 @@ fn order_steps(g: &Graph, cse: &Cse, reasons: &[Option<Reason>], steps: Vec<Step
         .collect()
 }
 
+/// The node of a runtime step that is a 2-D float matmul (the products epilogues and prologues
+/// fuse into).
+fn float_matmul_2d(g: &Graph, step: &Step) -> Option<usize> {
+    let Step::Runtime { node } = *step else {
+        return None;
+    };
+    let n = &g.nodes[node];
+    (matches!(n.op, Op::Matmul) && n.shape.len() == 2 && n.dtype.is_float()).then_some(node)
+}
+
+/// Steps that read node `x`: kernels through an argument, runtime ops directly or through a
+/// view of it.
+fn steps_reading(g: &Graph, cse: &Cse, steps: &[Step], x: usize) -> Vec<usize> {
+    (0..steps.len())
+        .filter(|&s| match &steps[s] {
+            Step::Kernel { inputs, .. } => inputs.contains(&x),
+            Step::Runtime { node } => g.inputs[*node].iter().any(|&k| {
+                let k = cse.canon[k];
+                k == x || g.inputs[k].iter().any(|&b| cse.canon[b] == x)
+            }),
+        })
+        .collect()
+}
+
+/// Lowers the kernel rooted at `root` again without collapsing its loops, so the runtime can
+/// call it on any block of its (rows, columns).
+fn lower_uncollapsed(
+    g: &Graph,
+    cse: &Cse,
+    reasons: &[Option<Reason>],
+    extra: &[Option<usize>],
+    root: usize,
+) -> Result<Step, Fail> {
+    let mut low = Lowering::new(g, cse, reasons, extra, root);
+    low.collapse = false;
+    low.run()
+}
+
 /// `epilogue`: an elementwise kernel whose only matmul input is a 2-D float product read at its
 /// own index, and which is that product's only reader, runs block by block inside the product.
 fn fuse_matmul_epilogues(
@@ -455,7 +493,7 @@ fn fuse_matmul_epilogues(
     steps: &mut [Step],
 ) -> Result<(), (usize, Reason)> {
     for mi in 0..steps.len() {
-        let Step::Runtime { node: m } = steps[mi] else {
+        let Some(m) = float_matmul_2d(g, &steps[mi]) else {
             continue;
         };
         let mn = &g.nodes[m];
@@ -464,24 +502,12 @@ fn fuse_matmul_epilogues(
             .last()
             .copied()
             .unwrap_or(0);
-        if !matches!(mn.op, Op::Matmul)
-            || mn.shape.len() != 2
-            || !mn.dtype.is_float()
-            || g.materialize[m]
-            || k_extent == 0
-        {
+        if g.materialize[m] || k_extent == 0 {
             continue;
         }
-        let readers: Vec<usize> = (0..steps.len())
-            .filter(|&s| match &steps[s] {
-                Step::Kernel { inputs, .. } => inputs.contains(&m),
-                Step::Runtime { node } => g.inputs[*node].iter().any(|&k| {
-                    let k = cse.canon[k];
-                    k == m || g.inputs[k].iter().any(|&b| cse.canon[b] == m)
-                }),
-            })
-            .collect();
-        let [ki] = readers[..] else { continue };
+        let [ki] = steps_reading(g, cse, steps, m)[..] else {
+            continue;
+        };
         let Step::Kernel {
             root,
             kernel,
@@ -506,16 +532,13 @@ fn fuse_matmul_epilogues(
         {
             continue;
         }
-        let mut low = Lowering::new(g, cse, reasons, extra, *root);
-        low.collapse = false;
+        let mut step = lower_uncollapsed(g, cse, reasons, extra, *root)?;
         let Step::Kernel {
             kernel,
             inputs,
-            outputs,
-            members,
-            root,
+            epilogue_of,
             ..
-        } = low.run()?
+        } = &mut step
         else {
             continue;
         };
@@ -524,7 +547,7 @@ fn fuse_matmul_epilogues(
             .args
             .iter()
             .filter(|a| !a.output)
-            .zip(&inputs)
+            .zip(inputs.iter())
             .filter(|(_, i)| **i == m)
             .all(|(a, _)| {
                 // Extent-1 dims carry stride 0 after normalisation: any stride reads index 0.
@@ -532,15 +555,8 @@ fn fuse_matmul_epilogues(
                 a.offset == 0 && (0..2).all(|d| mn.shape[d] == 1 || a.strides[d] == own[d])
             });
         if kernel.dims == mn.shape && reads_at_own_index {
-            steps[ki] = Step::Kernel {
-                root,
-                outputs,
-                kernel,
-                inputs,
-                members,
-                epilogue_of: Some(m),
-                prologue_of: None,
-            };
+            *epilogue_of = Some(m);
+            steps[ki] = step;
         }
     }
     Ok(())
@@ -558,13 +574,10 @@ fn fuse_matmul_prologues(
     steps: &mut [Step],
 ) -> Result<(), (usize, Reason)> {
     for mi in 0..steps.len() {
-        let Step::Runtime { node: m } = steps[mi] else {
+        let Some(m) = float_matmul_2d(g, &steps[mi]) else {
             continue;
         };
         let mn = &g.nodes[m];
-        if !matches!(mn.op, Op::Matmul) || mn.shape.len() != 2 || !mn.dtype.is_float() {
-            continue;
-        }
         let ops: Vec<usize> = g.inputs[m].iter().map(|&k| cse.canon[k]).collect();
         for (j, &p) in ops.iter().enumerate() {
             let pn = &g.nodes[p];
@@ -587,16 +600,7 @@ fn fuse_matmul_prologues(
             {
                 continue;
             }
-            let readers: Vec<usize> = (0..steps.len())
-                .filter(|&s| match &steps[s] {
-                    Step::Kernel { inputs, .. } => inputs.contains(&p),
-                    Step::Runtime { node } => g.inputs[*node].iter().any(|&k| {
-                        let k = cse.canon[k];
-                        k == p || g.inputs[k].iter().any(|&b| cse.canon[b] == p)
-                    }),
-                })
-                .collect();
-            if readers != [mi] {
+            if steps_reading(g, cse, steps, p) != [mi] {
                 continue;
             }
             let Some(pi) = steps[..mi]
@@ -618,31 +622,21 @@ fn fuse_matmul_prologues(
             if kernel.reduce.is_some() || outputs[..] != [p] {
                 continue;
             }
-            let mut low = Lowering::new(g, cse, reasons, extra, p);
-            low.collapse = false;
+            let mut step = lower_uncollapsed(g, cse, reasons, extra, p)?;
             let Step::Kernel {
                 kernel,
-                inputs,
                 outputs,
-                members,
-                root,
+                prologue_of,
                 ..
-            } = low.run()?
+            } = &mut step
             else {
                 continue;
             };
             let out_ok = kernel.args.iter().filter(|a| a.output).count() == 1
                 && kernel.args.iter().any(|a| a.output && a.offset == 0);
-            if kernel.dims == pn.shape && kernel.reduce.is_none() && outputs == [p] && out_ok {
-                steps[pi] = Step::Kernel {
-                    root,
-                    outputs,
-                    kernel,
-                    inputs,
-                    members,
-                    epilogue_of: None,
-                    prologue_of: Some((m, j)),
-                };
+            if kernel.dims == pn.shape && kernel.reduce.is_none() && *outputs == [p] && out_ok {
+                *prologue_of = Some((m, j));
+                steps[pi] = step;
             }
         }
     }
