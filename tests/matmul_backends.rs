@@ -2,69 +2,11 @@
 //! transposed and strided views and broadcast batches; each is bit-identical for 1 and 2 threads.
 
 use lazynp as np;
-use lazynp::{Array, DType, EvalOptions, MatmulBackend, s};
+use lazynp::{DType, EvalOptions, MatmulBackend, s};
 
-const BACKENDS: [MatmulBackend; 3] = [
-    MatmulBackend::Auto,
-    MatmulBackend::Jit,
-    MatmulBackend::Library,
-];
-
-fn rand(shape: &[usize], dt: DType, seed: u64) -> Array {
-    np::random::default_rng(seed)
-        .standard_normal(shape.to_vec())
-        .astype(dt)
-        .eval()
-        .unwrap()
-}
-
-/// |got - want| <= (K + 2) * eps * sum|a||b|: any summation order of K products is within
-/// about K * eps of the magnitude sum, so the bound grows with K and still catches a wrong or
-/// missing term (which is of the size of one product, far above eps * K * magnitude).
-fn check(name: &str, f: impl Fn() -> Array, abs: impl Fn() -> Array, k: usize, dt: DType) {
-    let want = f()
-        .astype(DType::F64)
-        .eval_with(&EvalOptions::interpreter())
-        .unwrap()
-        .to_vec::<f64>()
-        .unwrap();
-    let scale = abs()
-        .astype(DType::F64)
-        .eval_with(&EvalOptions::interpreter())
-        .unwrap()
-        .to_vec::<f64>()
-        .unwrap();
-    let eps = if dt == DType::F32 {
-        f32::EPSILON as f64
-    } else {
-        f64::EPSILON
-    };
-    for b in BACKENDS {
-        let one = f()
-            .eval_with(&EvalOptions::fused().matmul_backend(b).threads(1))
-            .unwrap();
-        let two = f()
-            .eval_with(&EvalOptions::fused().matmul_backend(b).threads(2))
-            .unwrap();
-        let (v1, v2) = (
-            one.astype(DType::F64).to_vec::<f64>().unwrap(),
-            two.astype(DType::F64).to_vec::<f64>().unwrap(),
-        );
-        assert_eq!(one.shape(), two.shape());
-        for (i, ((x, y), (w, sc))) in v1.iter().zip(&v2).zip(want.iter().zip(&scale)).enumerate() {
-            assert_eq!(
-                x.to_bits(),
-                y.to_bits(),
-                "{name} {b:?}: 1 vs 2 threads differ at {i}"
-            );
-            let tol = (k as f64 + 2.0) * eps * sc + 1e-300;
-            assert!(
-                (x - w).abs() <= tol,
-                "{name} {b:?} element {i}: {x} vs {w} (tol {tol})"
-            );
-        }
-    }
-}
+#[path = "common/matmul_check.rs"]
+mod matmul_check;
+use matmul_check::{check, rand};
 
 #[test]
 fn edge_shapes_every_backend() {

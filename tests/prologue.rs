@@ -7,63 +7,9 @@
 use lazynp as np;
 use lazynp::{Array, DType, EvalOptions, MatmulBackend};
 
-const BACKENDS: [MatmulBackend; 3] = [
-    MatmulBackend::Auto,
-    MatmulBackend::Jit,
-    MatmulBackend::Library,
-];
-
-fn rand(shape: &[usize], dt: DType, seed: u64) -> Array {
-    np::random::default_rng(seed)
-        .standard_normal(shape.to_vec())
-        .astype(dt)
-        .eval()
-        .unwrap()
-}
-
-fn f64s(x: &Array) -> Vec<f64> {
-    x.astype(DType::F64).to_vec::<f64>().unwrap()
-}
-
-fn interp(x: Array) -> Vec<f64> {
-    x.astype(DType::F64)
-        .eval_with(&EvalOptions::interpreter())
-        .unwrap()
-        .to_vec::<f64>()
-        .unwrap()
-}
-
-/// Every backend within `(K + 2)·eps·(|A|@|B|)` of the interpreter (the bound of
-/// tests/matmul_backends.rs; `abs` builds the magnitude product), 1 vs 2 threads bit-identical.
-fn check(name: &str, f: impl Fn() -> Array, abs: impl Fn() -> Array, k: usize, dt: DType) {
-    let want = interp(f());
-    let scale = interp(abs());
-    let eps = if dt == DType::F32 {
-        f32::EPSILON as f64
-    } else {
-        f64::EPSILON
-    };
-    for b in BACKENDS {
-        let opts = EvalOptions::fused().matmul_backend(b);
-        let one = f().eval_with(&opts.clone().threads(1)).unwrap();
-        let two = f().eval_with(&opts.threads(2)).unwrap();
-        assert_eq!(one.dtype(), dt, "{name}");
-        let (v1, v2) = (f64s(&one), f64s(&two));
-        assert_eq!(v1.len(), want.len(), "{name}");
-        for (i, ((x, y), (w, sc))) in v1.iter().zip(&v2).zip(want.iter().zip(&scale)).enumerate() {
-            assert_eq!(
-                x.to_bits(),
-                y.to_bits(),
-                "{name} {b:?}: 1 vs 2 threads differ at {i}"
-            );
-            let tol = (k as f64 + 2.0) * eps * sc + 1e-300;
-            assert!(
-                (x - w).abs() <= tol,
-                "{name} {b:?} element {i}: {x} vs {w} (tol {tol})"
-            );
-        }
-    }
-}
+#[path = "common/matmul_check.rs"]
+mod matmul_check;
+use matmul_check::{check, f64s, rand};
 
 /// The JIT with the prologue fused gives the bits of the JIT on the stored operand: packing a
 /// computed block is the same as packing the stored one.
