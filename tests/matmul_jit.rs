@@ -403,144 +403,123 @@ fn epilogue_runs_once_per_element_after_the_last_panel() {
     }
 }
 
-fn batched_case<T: Float>(
-    m: usize,
-    k: usize,
-    n: usize,
-    count: usize,
-    b_transposed: bool,
-    b_shared: bool,
-    seed: u64,
-) {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let items_b = if b_shared { 1 } else { count };
-    let av: Vec<Stored<T>> = (0..count)
-        .map(|_| Stored::new(m, k, Layout::RowMajor, &mut rng))
-        .collect();
-    let lb = if b_transposed {
-        Layout::ColMajor
-    } else {
-        Layout::RowMajor
-    };
-    let bv: Vec<Stored<T>> = (0..items_b)
-        .map(|_| Stored::new(k, n, lb, &mut rng))
-        .collect();
-    let abuf: Vec<T> = av.iter().flat_map(|s| s.buf[..m * k].to_vec()).collect();
-    let bbuf: Vec<T> = bv.iter().flat_map(|s| s.buf[..k * n].to_vec()).collect();
-    let mut cbuf = vec![T::from_f64(f64::NAN); count * m * n];
-    let am = MatRef {
-        ptr: abuf.as_ptr(),
-        ..av[0].mat()
-    };
-    let bm = MatRef {
-        ptr: bbuf.as_ptr(),
-        ..bv[0].mat()
-    };
-    let cm = MatMut {
-        ptr: cbuf.as_mut_ptr(),
-        rows: m,
-        cols: n,
-        ld: n,
-    };
-    let batch = Batch {
-        count,
-        a: (m * k) as isize,
-        b: if b_shared { 0 } else { (k * n) as isize },
-        c: (m * n) as isize,
-    };
-    // SAFETY: count items of each operand lie in the buffers built above.
-    unsafe { batched_small(am, bm, cm, batch) }.unwrap();
-    for t in 0..count {
-        let bt = &bv[if b_shared { 0 } else { t }];
-        check(
-            &av[t],
-            bt,
-            &cbuf[t * m * n..(t + 1) * m * n],
-            &format!("batched item {t}"),
-        );
-    }
-}
-
 #[test]
 fn batched_small_against_reference() {
-    batched_case::<f32>(8, 8, 8, 100, false, false, 6);
-    batched_case::<f32>(16, 16, 16, 20, false, false, 7);
-    batched_case::<f32>(3, 5, 7, 30, false, true, 8);
-    batched_case::<f32>(4, 6, 9, 10, true, false, 9);
-    batched_case::<f64>(8, 8, 8, 50, false, false, 10);
-    batched_case::<f64>(16, 16, 16, 5, true, true, 11);
-    batched_case::<f64>(1, 1, 1, 7, false, false, 12);
+    batched_layout_case::<f32>(
+        (100, 8, 8, 8),
+        0,
+        Layout::RowMajor,
+        Layout::RowMajor,
+        false,
+        6,
+    );
+    batched_layout_case::<f32>(
+        (20, 16, 16, 16),
+        0,
+        Layout::RowMajor,
+        Layout::RowMajor,
+        false,
+        7,
+    );
+    batched_layout_case::<f32>(
+        (30, 3, 5, 7),
+        0,
+        Layout::RowMajor,
+        Layout::RowMajor,
+        true,
+        8,
+    );
+    batched_layout_case::<f32>(
+        (10, 4, 6, 9),
+        0,
+        Layout::RowMajor,
+        Layout::ColMajor,
+        false,
+        9,
+    );
+    batched_layout_case::<f64>(
+        (50, 8, 8, 8),
+        0,
+        Layout::RowMajor,
+        Layout::RowMajor,
+        false,
+        10,
+    );
+    batched_layout_case::<f64>(
+        (5, 16, 16, 16),
+        0,
+        Layout::RowMajor,
+        Layout::ColMajor,
+        true,
+        11,
+    );
+    batched_layout_case::<f64>(
+        (7, 1, 1, 1),
+        0,
+        Layout::RowMajor,
+        Layout::RowMajor,
+        false,
+        12,
+    );
     // Register tiles: many column groups (m = 1), vector + scalar chunks, tall and wide C.
-    batched_case::<f32>(1, 4, 64, 9, false, false, 14);
-    batched_case::<f32>(13, 7, 30, 6, false, false, 15);
-    batched_case::<f64>(5, 3, 11, 8, true, false, 16);
-    batched_case::<f32>(24, 8, 24, 4, false, true, 17);
-    batched_case::<f64>(9, 16, 10, 4, false, false, 18);
+    batched_layout_case::<f32>(
+        (9, 1, 4, 64),
+        0,
+        Layout::RowMajor,
+        Layout::RowMajor,
+        false,
+        14,
+    );
+    batched_layout_case::<f32>(
+        (6, 13, 7, 30),
+        0,
+        Layout::RowMajor,
+        Layout::RowMajor,
+        false,
+        15,
+    );
+    batched_layout_case::<f64>(
+        (8, 5, 3, 11),
+        0,
+        Layout::RowMajor,
+        Layout::ColMajor,
+        false,
+        16,
+    );
+    batched_layout_case::<f32>(
+        (4, 24, 8, 24),
+        0,
+        Layout::RowMajor,
+        Layout::RowMajor,
+        true,
+        17,
+    );
+    batched_layout_case::<f64>(
+        (4, 9, 16, 10),
+        0,
+        Layout::RowMajor,
+        Layout::RowMajor,
+        false,
+        18,
+    );
     // Too big to unroll: falls back to the packed GEMM per item.
-    batched_case::<f32>(40, 33, 40, 3, false, false, 13);
-}
-
-/// Each item is computed by the same code whatever batch it is part of (the dispatch splits
-/// batches over threads): a 10-item call gives the bits of ten 1-item calls.
-#[test]
-fn batched_small_is_independent_of_batching() {
-    let (m, k, n, count) = (8, 8, 8, 10);
-    let mut rng = StdRng::seed_from_u64(19);
-    let a: Vec<f32> = (0..count * m * k)
-        .map(|_| rng.random_range(-1.0..1.0))
-        .collect();
-    let b: Vec<f32> = (0..count * k * n)
-        .map(|_| rng.random_range(-1.0..1.0))
-        .collect();
-    let mat = |p: *const f32, rows, cols| MatRef {
-        ptr: p,
-        rows,
-        cols,
-        rs: cols as isize,
-        cs: 1,
-    };
-    let run = |first: usize, items: usize, c: &mut [f32]| {
-        let cm = MatMut {
-            ptr: c[first * m * n..].as_mut_ptr(),
-            rows: m,
-            cols: n,
-            ld: n,
-        };
-        let batch = Batch {
-            count: items,
-            a: (m * k) as isize,
-            b: (k * n) as isize,
-            c: (m * n) as isize,
-        };
-        // SAFETY: items first..first+items of A, B and C lie in the buffers.
-        unsafe {
-            batched_small(
-                mat(a[first * m * k..].as_ptr(), m, k),
-                mat(b[first * k * n..].as_ptr(), k, n),
-                cm,
-                batch,
-            )
-        }
-        .unwrap();
-    };
-    let mut whole = vec![0.0f32; count * m * n];
-    run(0, count, &mut whole);
-    let mut single = vec![1.0f32; count * m * n];
-    for t in 0..count {
-        run(t, 1, &mut single);
-    }
-    assert_eq!(
-        whole.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
-        single.iter().map(|x| x.to_bits()).collect::<Vec<_>>()
+    batched_layout_case::<f32>(
+        (3, 40, 33, 40),
+        0,
+        Layout::RowMajor,
+        Layout::RowMajor,
+        false,
+        13,
     );
 }
 
 /// `count` products with A and B items in any [`Layout`] (each item its own copy of the layout's
 /// buffer, laid end to end, so the batch stride is that buffer's length; `b_shared`: one B at batch
-/// stride 0), C with `ld = n + 3` and a guard item after the last: padding columns and the guard
+/// stride 0), C with `ld = n + pad` and a guard item after the last: padding columns and the guard
 /// must stay NaN.
 fn batched_layout_case<T: Float>(
     (count, m, k, n): (usize, usize, usize, usize),
+    pad: usize,
     la: Layout,
     lb: Layout,
     b_shared: bool,
@@ -557,7 +536,7 @@ fn batched_layout_case<T: Float>(
     let (alen, blen) = (av[0].buf.len(), bv[0].buf.len());
     let abuf: Vec<T> = av.iter().flat_map(|s| s.buf.clone()).collect();
     let bbuf: Vec<T> = bv.iter().flat_map(|s| s.buf.clone()).collect();
-    let ld = n + 3;
+    let ld = n + pad;
     let citem = m * ld;
     let mut cbuf = vec![T::from_f64(f64::NAN); (count + 1) * citem];
     let am = MatRef {
@@ -622,37 +601,46 @@ fn batched_small_simd_shapes() {
     ];
     for (s, &shape) in shapes.iter().enumerate() {
         let seed = 100 + s as u64;
-        batched_layout_case::<f32>(shape, RowMajor, RowMajor, false, seed);
-        batched_layout_case::<f32>(shape, ColMajor, RowMajor, true, seed + 10);
-        batched_layout_case::<f32>(shape, Strided, RowMajor, false, seed + 20);
-        batched_layout_case::<f32>(shape, Negative, Negative, false, seed + 30);
-        batched_layout_case::<f32>(shape, BroadcastRows, BroadcastRows, true, seed + 40);
-        batched_layout_case::<f32>(shape, RowMajor, Strided, false, seed + 50);
-        batched_layout_case::<f64>(shape, RowMajor, RowMajor, false, seed + 60);
-        batched_layout_case::<f64>(shape, Strided, RowMajor, true, seed + 70);
-        batched_layout_case::<f64>(shape, ColMajor, ColMajor, false, seed + 80);
+        batched_layout_case::<f32>(shape, 3, RowMajor, RowMajor, false, seed);
+        batched_layout_case::<f32>(shape, 3, ColMajor, RowMajor, true, seed + 10);
+        batched_layout_case::<f32>(shape, 3, Strided, RowMajor, false, seed + 20);
+        batched_layout_case::<f32>(shape, 3, Negative, Negative, false, seed + 30);
+        batched_layout_case::<f32>(shape, 3, BroadcastRows, BroadcastRows, true, seed + 40);
+        batched_layout_case::<f32>(shape, 3, RowMajor, Strided, false, seed + 50);
+        batched_layout_case::<f64>(shape, 3, RowMajor, RowMajor, false, seed + 60);
+        batched_layout_case::<f64>(shape, 3, Strided, RowMajor, true, seed + 70);
+        batched_layout_case::<f64>(shape, 3, ColMajor, ColMajor, false, seed + 80);
     }
-    batched_layout_case::<f64>((6, 8, 8, 8), Negative, RowMajor, false, 200);
-    batched_layout_case::<f64>((3, 20, 3, 5), RowMajor, RowMajor, false, 201);
+    batched_layout_case::<f64>((6, 8, 8, 8), 3, Negative, RowMajor, false, 200);
+    batched_layout_case::<f64>((3, 20, 3, 5), 3, RowMajor, RowMajor, false, 201);
 }
 
-/// As `batched_small_is_independent_of_batching` for the other paths: tall C (row blocks), a
-/// strided A, a broadcast B, and f64.
+/// Each item is computed by the same code whatever batch it is part of (the dispatch splits
+/// batches over threads): a 10-item call gives the bits of ten 1-item calls. Square items, tall C
+/// (row blocks), strided A, one B per item or a broadcast one, f32 and f64.
 #[test]
-fn batched_small_simd_bits_independent_of_batching() {
-    fn go<T: Float>((m, k, n): (usize, usize, usize), la: Layout, seed: u64) {
+fn batched_small_is_independent_of_batching() {
+    fn go<T: Float>((m, k, n): (usize, usize, usize), la: Layout, b_shared: bool, seed: u64) {
         let count = 10;
         let mut rng = StdRng::seed_from_u64(seed);
         let av: Vec<Stored<T>> = (0..count)
             .map(|_| Stored::new(m, k, la, &mut rng))
             .collect();
-        let b = Stored::<T>::new(k, n, Layout::RowMajor, &mut rng);
-        let alen = av[0].buf.len();
+        let bv: Vec<Stored<T>> = (0..if b_shared { 1 } else { count })
+            .map(|_| Stored::new(k, n, Layout::RowMajor, &mut rng))
+            .collect();
+        let (alen, blen) = (av[0].buf.len(), bv[0].buf.len());
         let abuf: Vec<T> = av.iter().flat_map(|s| s.buf.clone()).collect();
+        let bbuf: Vec<T> = bv.iter().flat_map(|s| s.buf.clone()).collect();
         let run = |first: usize, items: usize, c: &mut [T]| {
             let am = MatRef {
                 ptr: abuf[first * alen + av[0].off..].as_ptr(),
                 ..av[0].mat()
+            };
+            let bfirst = if b_shared { 0 } else { first };
+            let bm = MatRef {
+                ptr: bbuf[bfirst * blen..].as_ptr(),
+                ..bv[0].mat()
             };
             let cm = MatMut {
                 ptr: c[first * m * n..].as_mut_ptr(),
@@ -663,11 +651,12 @@ fn batched_small_simd_bits_independent_of_batching() {
             let batch = Batch {
                 count: items,
                 a: alen as isize,
-                b: 0,
+                b: if b_shared { 0 } else { blen as isize },
                 c: (m * n) as isize,
             };
-            // SAFETY: items first..first+items of A and C lie in the buffers; B is one matrix.
-            unsafe { batched_small(am, b.mat(), cm, batch) }.unwrap();
+            // SAFETY: items first..first+items of A, B (or the one shared B) and C lie in the
+            // buffers.
+            unsafe { batched_small(am, bm, cm, batch) }.unwrap();
         };
         let mut whole = vec![T::from_f64(0.0); count * m * n];
         run(0, count, &mut whole);
@@ -678,11 +667,12 @@ fn batched_small_simd_bits_independent_of_batching() {
         let bits = |v: &[T]| v.iter().map(|x| x.to_f64().to_bits()).collect::<Vec<_>>();
         assert_eq!(bits(&whole), bits(&single), "m={m} k={k} n={n} {la:?}");
     }
-    go::<f32>((17, 4, 16), Layout::RowMajor, 301);
-    go::<f32>((16, 16, 16), Layout::Strided, 302);
-    go::<f32>((5, 9, 3), Layout::ColMajor, 303);
-    go::<f64>((8, 8, 8), Layout::RowMajor, 304);
-    go::<f64>((19, 6, 7), Layout::Negative, 305);
+    go::<f32>((8, 8, 8), Layout::RowMajor, false, 19);
+    go::<f32>((17, 4, 16), Layout::RowMajor, true, 301);
+    go::<f32>((16, 16, 16), Layout::Strided, true, 302);
+    go::<f32>((5, 9, 3), Layout::ColMajor, true, 303);
+    go::<f64>((8, 8, 8), Layout::RowMajor, true, 304);
+    go::<f64>((19, 6, 7), Layout::Negative, true, 305);
 }
 
 /// A prologue that copies block `(r0..r1, c0..c1)` of a stored matrix, counting the elements it
