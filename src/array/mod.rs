@@ -154,7 +154,7 @@ impl Array {
     /// assert!(a.is_realized() && !b.is_realized());
     /// ```
     pub fn is_realized(&self) -> bool {
-        self.0.buffer().is_some()
+        self.0.is_realized()
     }
 
     /// Evaluates the array (fused JIT by default) and returns a handle to the same node, now
