@@ -285,7 +285,8 @@ pub fn matmul_into(
         b.0.as_ptr() as usize,
         out.as_mut_ptr() as usize,
     );
-    // Many small products at one stride per operand (the common case) need no per-item list.
+    // Many small products at one stride per operand go to one batched call per chunk of items
+    // (items at other offsets, e.g. a broadcast along one of several batch dims, are listed).
     let uniform = match (
         uniform_stride(batch_dims, &a.1.strides[..nd - 2]),
         uniform_stride(batch_dims, &b.1.strides[..nd - 2]),
@@ -308,7 +309,7 @@ pub fn matmul_into(
         idx_c += (m * n) as isize;
     };
     if uniform.is_some() {
-        // Not needed.
+        // One stride per operand: no list needed.
     } else if batch_dims.is_empty() {
         push(&[]);
     } else {
@@ -333,12 +334,7 @@ pub fn matmul_into(
                 cols: n,
                 ld: n,
             };
-            if choice.batched_small && (uniform.is_some() || batch_uniform(&offsets)) {
-                let (oa, ob, sa, sb) = uniform.unwrap_or_else(|| {
-                    let (oa, ob, _) = offsets[0];
-                    let step = |j: usize| offsets.get(1).map_or(0, |o| [o.0, o.1][j] - [oa, ob][j]);
-                    (oa, ob, step(0), step(1))
-                });
+            if let Some((oa, ob, sa, sb)) = uniform {
                 // Items are independent: chunks of them run on the worker threads (each item
                 // is computed by the same kernel whatever the chunking, so bits never change).
                 let chunk = batch.div_ceil(4 * threads).max(1);
@@ -435,17 +431,6 @@ fn uniform_stride(shape: &[usize], strides: &[isize]) -> Option<isize> {
         }
     }
     Some(step.unwrap_or(0))
-}
-
-/// True if the batch items are at one uniform stride (so one batched call covers them).
-fn batch_uniform(offsets: &[(isize, isize, isize)]) -> bool {
-    if offsets.len() < 3 {
-        return true;
-    }
-    let d = (offsets[1].0 - offsets[0].0, offsets[1].1 - offsets[0].1);
-    offsets
-        .windows(2)
-        .all(|w| (w[1].0 - w[0].0, w[1].1 - w[0].1) == d)
 }
 
 #[cfg(test)]
