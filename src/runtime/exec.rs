@@ -66,7 +66,11 @@ pub struct Schedule {
 impl Schedule {
     /// Precomputes the schedule of `plan` over `g`.
     pub fn new(g: &Graph, plan: &Plan) -> Schedule {
-        let reads: Vec<Vec<usize>> = plan.steps.iter().map(|s| step_reads(g, plan, s)).collect();
+        let reads: Vec<Vec<usize>> = plan
+            .steps
+            .iter()
+            .map(|s| crate::passes::fuse::step_reads(g, &plan.canon, &plan.reasons, s))
+            .collect();
         let mut readers = vec![0usize; g.len()];
         for r in &reads {
             for &k in r {
@@ -520,11 +524,6 @@ fn take_if_last(x: usize, readers: &[usize], values: &mut [Option<Arc<Buffer>>])
         return None;
     }
     Arc::try_unwrap(values[x].take()?).ok()
-}
-
-/// Nodes whose buffers a step reads.
-fn step_reads(g: &Graph, plan: &Plan, s: &Step) -> Vec<usize> {
-    crate::passes::fuse::step_reads(g, &plan.canon, &plan.reasons, s)
 }
 
 /// The buffer and strided view a runtime op reads for input node `k`.
