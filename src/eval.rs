@@ -167,3 +167,35 @@ pub fn default_threads() -> usize {
     static N: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     *N.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
+
+/// Realises several arrays in one plan (`np.eval`-style multi-output evaluation): shared
+/// subexpressions are computed once and every array is stored in place, so a training step
+/// that updates many parameters is one plan, not one per parameter.
+///
+/// ```
+/// use lazynp as np;
+/// let x = np::array([1.0f32, 2.0, 3.0]);
+/// let s = (&x * 2.0).exp();
+/// let (a, b) = (&s + 1.0, s.sum(..));
+/// np::eval(&[&a, &b])?;
+/// assert!(a.is_realized() && b.is_realized());
+/// # Ok::<(), np::Error>(())
+/// ```
+pub fn eval(arrays: &[&crate::Array]) -> Result<()> {
+    eval_with(arrays, &EvalOptions::default())
+}
+
+/// [`eval`] with explicit options.
+///
+/// ```
+/// use lazynp as np;
+/// let x = np::array([1i64, 2]);
+/// let (a, b) = (&x + 1, &x * 3);
+/// np::eval_with(&[&a, &b], &np::EvalOptions::interpreter())?;
+/// assert_eq!(b.to_vec::<i64>()?, vec![3, 6]);
+/// # Ok::<(), np::Error>(())
+/// ```
+pub fn eval_with(arrays: &[&crate::Array], opts: &EvalOptions) -> Result<()> {
+    let roots: Vec<NodeRef> = arrays.iter().map(|a| a.node().clone()).collect();
+    evaluate(&roots, opts)
+}

@@ -41,7 +41,7 @@ pub use array::{
 };
 pub use dtype::{DType, Element, Kind, Scalar, promote, promote_weak};
 pub use error::{Error, Result};
-pub use eval::{EvalOptions, MatmulBackend, Mode};
+pub use eval::{EvalOptions, MatmulBackend, Mode, eval, eval_with};
 pub use ir::{BinaryOp, ReduceOp, UnaryOp};
 pub use runtime::{JitStats, jit_stats, live_bytes};
 pub use shape::Shape;
