@@ -25,6 +25,7 @@ pub mod ir;
 pub mod kernel;
 pub mod passes;
 pub mod runtime;
+pub mod semantics;
 pub mod shape;
 
 pub use array::io::{load, load_npz, savez, savez_compressed};
@@ -37,7 +38,8 @@ pub mod linalg {
 pub use array::random;
 pub use array::{
     Array, Axes, IntoArrayData, IntoScalar, SliceArg, SliceInfo, arange, array, concatenate, eye,
-    full, linspace, maximum, minimum, ones, scalar, split, stack, where_, zeros, zeros_like,
+    full, linspace, maximum, minimum, ones, scalar, split, stack, try_arange, try_eye, try_full,
+    try_linspace, try_zeros, where_, zeros, zeros_like,
 };
 pub use dtype::{DType, Element, Kind, Scalar, promote, promote_weak};
 pub use error::{Error, Result};

@@ -69,6 +69,11 @@ impl Array {
                 }
             })?;
         let dtype = promote(a.dtype(), b.dtype());
+        for (r, c) in [(m, k1), (k1, n), (m, n)] {
+            let mut s = batch.clone();
+            s.extend([r, c]);
+            crate::shape::check_shape(&s, dtype.size())?;
+        }
         let with = |x: &Array, r: usize, c: usize| {
             let mut s = batch.clone();
             s.extend([r, c]);

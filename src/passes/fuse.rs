@@ -995,13 +995,17 @@ impl<'a> Lowering<'a> {
             offset,
             output: false,
         };
+        // `arg_nodes` lists the input arguments only (outputs are interleaved in `args`), so
+        // pair it with the input arguments, not with all of them.
         let a = match self
             .args
             .iter()
+            .enumerate()
+            .filter(|(_, x)| !x.output)
             .zip(&self.arg_nodes)
-            .position(|(x, &nd)| *x == arg && nd == node)
+            .find(|((_, x), nd)| **x == arg && **nd == node)
         {
-            Some(a) => a,
+            Some(((a, _), _)) => a,
             None => {
                 self.args.push(arg);
                 self.arg_nodes.push(node);

@@ -665,7 +665,8 @@ impl<'a> Prepared<'a> {
             st[arg * nd..(arg + 1) * nd].copy_from_slice(strides);
             // SAFETY: as in `call`; the caller guarantees `ptr` with `strides` addresses writable
             // memory for every index in the ranges.
-            unsafe { (self.code.func)(ptrs.as_ptr(), st.as_ptr(), lo.as_ptr(), hi.as_ptr()) }
+            unsafe { (self.code.func)(ptrs.as_ptr(), st.as_ptr(), lo.as_ptr(), hi.as_ptr()) };
+            crate::codegen::helpers::check_fault();
         };
         if na <= MAX_ARGS && ns <= MAX_STRIDES {
             let mut ptrs = [std::ptr::null_mut(); MAX_ARGS];
@@ -688,6 +689,7 @@ impl<'a> Prepared<'a> {
                 hi.as_ptr(),
             )
         }
+        crate::codegen::helpers::check_fault();
     }
 }
 

@@ -218,6 +218,46 @@ pub fn choose_fused(
     }
 }
 
+fn lying(what: &str) -> crate::error::Error {
+    crate::error::Error::Invalid {
+        op: "matmul",
+        msg: format!("inconsistent operands: {what}"),
+    }
+}
+
+/// Checks what the kernels will trust: `shape` is `(…, m, n)`, the operands are `(…, m, k)` and
+/// `(…, k, n)` views of the result's dtype, and every element a view reads (for operands whose
+/// buffer is read: `read[i]`) lies inside its buffer. A caller passing inconsistent operands
+/// gets an error, never an out-of-bounds access.
+fn check_operands(
+    dtype: DType,
+    shape: &[usize],
+    a: &(Arc<Buffer>, View),
+    b: &(Arc<Buffer>, View),
+    read: [bool; 2],
+) -> Result<()> {
+    let nd = shape.len();
+    if nd < 2 || a.1.shape.len() != nd || b.1.shape.len() != nd {
+        return Err(lying("ranks differ"));
+    }
+    let (batch, m, n) = (&shape[..nd - 2], shape[nd - 2], shape[nd - 1]);
+    let k = a.1.shape[nd - 1];
+    if &a.1.shape[..nd - 2] != batch
+        || &b.1.shape[..nd - 2] != batch
+        || a.1.shape[nd - 2] != m
+        || b.1.shape[nd - 2] != k
+        || b.1.shape[nd - 1] != n
+    {
+        return Err(lying("shapes do not chain"));
+    }
+    for ((buf, view), read) in [a, b].into_iter().zip(read) {
+        if buf.dtype() != dtype || (read && !view.fits(buf.len())) {
+            return Err(lying("a view reads outside its buffer"));
+        }
+    }
+    Ok(())
+}
+
 /// Computes a batched product `(…, m, k) @ (…, k, n)` into a new C-ordered buffer.
 pub fn matmul(
     dtype: DType,
@@ -227,6 +267,7 @@ pub fn matmul(
     threads: usize,
     requested: MatmulBackend,
 ) -> Result<Buffer> {
+    check_operands(dtype, shape, a, b, [true, true])?;
     if !dtype.is_float() {
         return Ok(super::ops::matmul_generic(dtype, shape, a, b));
     }
@@ -263,6 +304,10 @@ pub fn matmul_into(
     epilogue: Option<super::mat::Epilogue>,
     prologues: [Option<super::mat::Prologue>; 2],
 ) -> Result<()> {
+    check_operands(dtype, shape, a, b, [prologues[0].is_none(), prologues[1].is_none()])?;
+    if out.dtype() != dtype || out.len() != shape.iter().product::<usize>() {
+        return Err(lying("the output buffer does not hold the product"));
+    }
     let nd = shape.len();
     let (m, n) = (shape[nd - 2], shape[nd - 1]);
     let k = a.1.shape[nd - 1];
