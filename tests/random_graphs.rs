@@ -279,6 +279,8 @@ fn check_program(p: &Program) -> Result<(), String> {
     Ok(())
 }
 
+const NEGATIVE_POWER: &str = "Integers to negative integer powers are not allowed.";
+
 /// Every JIT mode fails the program with the oracle's error `want`.
 fn check_same_error(p: &Program, want: &str) -> Result<(), String> {
     for (name, opts) in [
@@ -289,6 +291,10 @@ fn check_same_error(p: &Program, want: &str) -> Result<(), String> {
         match replay(p, &opts, false) {
             Err(e) if e == want => {}
             Err(e) => return Err(format!("{name}: error {e:?}, oracle {want:?}")),
+            // The interpreter computes whole nodes, compiled kernels only the elements that
+            // are needed: a negative exponent in an element that is sliced away is found by
+            // the oracle only. (Compiled code raising where the oracle does not fails above.)
+            Ok(_) if want.ends_with(NEGATIVE_POWER) => {}
             Ok(_) => return Err(format!("{name}: no error, oracle {want:?}")),
         }
     }
@@ -405,7 +411,17 @@ fn soak() {
     );
     let (mut failures, mut known) = (Vec::new(), 0);
     let prologues = lazynp::jit_stats().prologues_in_packing;
+    let t0 = std::time::Instant::now();
     for seed in start..start + n {
+        let done = seed - start;
+        if done > 0 && done.is_multiple_of(10_000) {
+            let s = t0.elapsed().as_secs_f64();
+            eprintln!(
+                "soak: {done} seeds from {start} in {s:.0} s ({:.1} seeds/s), {} failing",
+                done as f64 / s,
+                failures.len()
+            );
+        }
         match check_caught(&generate(seed)) {
             Ok(()) => {}
             Err(e) if KNOWN_BUGS.iter().any(|k| e.contains(k)) => known += 1,
@@ -415,6 +431,13 @@ fn soak() {
             }
         }
     }
+    let s = t0.elapsed().as_secs_f64();
+    eprintln!(
+        "soak: {n} seeds {start}..{} in {s:.0} s ({:.1} seeds/s), {} failing",
+        start + n,
+        n as f64 / s,
+        failures.len()
+    );
     eprintln!("{known} programs hit known JIT bugs (KNOWN_BUGS)");
     eprintln!(
         "{} matmul prologues ran inside packing",
