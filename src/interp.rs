@@ -6,8 +6,8 @@
 use crate::dtype::{DType, Element, Scalar};
 use crate::error::{Error, Result};
 use crate::ir::{BinaryOp, Graph, Op, ReduceOp, UnaryOp};
-use crate::semantics;
 use crate::runtime::Buffer;
+use crate::semantics;
 use crate::shape::View;
 use crate::with_dtype;
 use std::sync::Arc;
@@ -74,8 +74,7 @@ pub fn eval_node(
         }
         Op::Where => with_dtype!(dtype, T => {
             let (c, a, b) = (ins[0].as_slice::<bool>(), ins[1].as_slice::<T>(), ins[2].as_slice::<T>());
-            let v: Vec<T> = (0..size).map(|i| if c[i] { a[i] } else { b[i] }).collect();
-            Buffer::from_slice(&v)
+            filled::<T>(size, (0..size).map(|i| if c[i] { a[i] } else { b[i] }))
         }),
         Op::Cast(d) => cast(ins[0], *d),
         Op::View(v) => gather_view(ins[0], v),
@@ -114,28 +113,40 @@ pub fn for_each_index(shape: &[usize], mut f: impl FnMut(&[usize])) {
 pub fn gather_view(base: &Buffer, v: &View) -> Buffer {
     with_dtype!(base.dtype(), T => {
         let src = base.as_slice::<T>();
-        let mut out = Vec::with_capacity(v.shape.iter().product());
-        for_each_index(&v.shape, |idx| out.push(src[v.index(idx) as usize]));
-        Buffer::from_slice(&out)
+        let mut out = Buffer::zeroed(T::DTYPE, v.shape.iter().product());
+        let dst = out.as_mut_slice::<T>();
+        let mut k = 0;
+        for_each_index(&v.shape, |idx| {
+            dst[k] = src[v.index(idx) as usize];
+            k += 1;
+        });
+        out
     })
 }
 
 fn cast(x: &Buffer, to: DType) -> Buffer {
     with_dtype!(to, T => {
-        let v: Vec<T> = x.to_vec_cast::<T>();
-        Buffer::from_slice(&v)
+        filled::<T>(x.len(), (0..x.len()).map(|i| T::from_scalar(x.get(i))))
     })
 }
 
 fn map<T: Element, U: Element>(x: &Buffer, f: impl Fn(T) -> U) -> Buffer {
-    let v: Vec<U> = x.as_slice::<T>().iter().map(|&a| f(a)).collect();
-    Buffer::from_slice(&v)
+    filled::<U>(x.len(), x.as_slice::<T>().iter().map(|&a| f(a)))
+}
+
+/// A new buffer of `n` elements from `values`. Allocated as a buffer, not a `Vec` first: a
+/// failed allocation ends the evaluation with `Error::OutOfMemory` instead of aborting.
+fn filled<T: Element>(n: usize, values: impl Iterator<Item = T>) -> Buffer {
+    let mut out = Buffer::zeroed(T::DTYPE, n);
+    for (dst, v) in out.as_mut_slice::<T>().iter_mut().zip(values) {
+        *dst = v;
+    }
+    out
 }
 
 fn zip<T: Element, U: Element>(a: &Buffer, b: &Buffer, f: impl Fn(T, T) -> U) -> Buffer {
     let (a, b) = (a.as_slice::<T>(), b.as_slice::<T>());
-    let v: Vec<U> = a.iter().zip(b).map(|(&x, &y)| f(x, y)).collect();
-    Buffer::from_slice(&v)
+    filled::<U>(a.len(), a.iter().zip(b).map(|(&x, &y)| f(x, y)))
 }
 
 /// Float arithmetic shared by f32 and f64 (NumPy's C loops, in Rust).
@@ -303,12 +314,12 @@ fn unary(op: UnaryOp, x: &Buffer, out: DType) -> Buffer {
         UnaryOp::IsNan => match dt {
             DType::F32 => map(x, |a: f32| a.is_nan()),
             DType::F64 => map(x, |a: f64| a.is_nan()),
-            _ => Buffer::from_slice(&vec![false; x.len()]),
+            _ => filled::<bool>(x.len(), std::iter::repeat(false)),
         },
         UnaryOp::IsFinite => match dt {
             DType::F32 => map(x, |a: f32| a.is_finite()),
             DType::F64 => map(x, |a: f64| a.is_finite()),
-            _ => Buffer::from_slice(&vec![true; x.len()]),
+            _ => filled::<bool>(x.len(), std::iter::repeat(true)),
         },
         _ => {
             debug_assert_eq!(out, dt);
@@ -457,33 +468,28 @@ fn reduce(op: ReduceOp, x: &Buffer, shape: &[usize], axes: &[usize], out: DType)
     match op {
         ReduceOp::All | ReduceOp::Any => {
             let v = data.as_slice::<bool>();
-            let r: Vec<bool> = (0..outer)
-                .map(|o| {
-                    let row = &v[o * inner..(o + 1) * inner];
-                    if op == ReduceOp::All {
-                        row.iter().all(|&b| b)
-                    } else {
-                        row.iter().any(|&b| b)
-                    }
-                })
-                .collect();
-            Buffer::from_slice(&r)
+            let r = (0..outer).map(|o| {
+                let row = &v[o * inner..(o + 1) * inner];
+                if op == ReduceOp::All {
+                    row.iter().all(|&b| b)
+                } else {
+                    row.iter().any(|&b| b)
+                }
+            });
+            filled::<bool>(outer, r)
         }
         ReduceOp::ArgMax | ReduceOp::ArgMin => with_dtype!(data.dtype(), T => {
             let v = data.as_slice::<T>();
-            let r: Vec<i64> = (0..outer)
-                .map(|o| arg_extreme(&v[o * inner..(o + 1) * inner], op == ReduceOp::ArgMax))
-                .collect();
-            Buffer::from_slice(&r)
+            let r = (0..outer)
+                .map(|o| arg_extreme(&v[o * inner..(o + 1) * inner], op == ReduceOp::ArgMax));
+            filled::<i64>(outer, r)
         }),
         ReduceOp::Sum | ReduceOp::Prod | ReduceOp::Max | ReduceOp::Min => {
             debug_assert_eq!(out, data.dtype());
             with_dtype!(out, T => {
                 let v = data.as_slice::<T>();
-                let r: Vec<T> = (0..outer)
-                    .map(|o| fold_row::<T>(op, &v[o * inner..(o + 1) * inner]))
-                    .collect();
-                Buffer::from_slice(&r)
+                let r = (0..outer).map(|o| fold_row::<T>(op, &v[o * inner..(o + 1) * inner]));
+                filled::<T>(outer, r)
             })
         }
     }
@@ -688,7 +694,8 @@ fn matmul(a: &Buffer, b: &Buffer, sa: &[usize], sb: &[usize], dtype: DType) -> B
     let batch: usize = sa[..nd - 2].iter().product();
     with_dtype!(dtype, T => {
         let (x, y) = (a.as_slice::<T>(), b.as_slice::<T>());
-        let mut out = vec![T::default(); batch * m * n];
+        let mut buf = Buffer::zeroed(T::DTYPE, batch * m * n);
+        let out = buf.as_mut_slice::<T>();
         for bi in 0..batch {
             let (xo, yo, oo) = (bi * m * k, bi * k * n, bi * m * n);
             for i in 0..m {
@@ -698,7 +705,7 @@ fn matmul(a: &Buffer, b: &Buffer, sa: &[usize], sb: &[usize], dtype: DType) -> B
                 }
             }
         }
-        Buffer::from_slice(&out)
+        buf
     })
 }
 

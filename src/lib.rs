@@ -38,8 +38,8 @@ pub mod linalg {
 pub use array::random;
 pub use array::{
     Array, Axes, IntoArrayData, IntoScalar, SliceArg, SliceInfo, arange, array, concatenate, eye,
-    full, linspace, maximum, minimum, ones, scalar, split, stack, try_arange, try_eye, try_full,
-    try_linspace, try_zeros, where_, zeros, zeros_like,
+    full, linspace, maximum, minimum, ones, scalar, split, stack, try_arange, try_concatenate,
+    try_eye, try_full, try_linspace, try_zeros, where_, zeros, zeros_like,
 };
 pub use dtype::{DType, Element, Kind, Scalar, promote, promote_weak};
 pub use error::{Error, Result};

@@ -609,7 +609,9 @@ fn regression_extra_output_does_not_shift_input_arguments() {
     };
     let want = run(&EvalOptions::interpreter());
     // Every element is |v| - 7 (c == v never holds for v != 7; 0 > false is false; 0 | 7 = 7).
-    let expect: Vec<f64> = (0..20).map(|i| (i as f64 * 0.5 - 3.0).abs() - 7.0).collect();
+    let expect: Vec<f64> = (0..20)
+        .map(|i| (i as f64 * 0.5 - 3.0).abs() - 7.0)
+        .collect();
     assert_eq!(want.0, Vals::F(expect));
     assert_eq!(run(&EvalOptions::fused()), want);
     assert_eq!(run(&EvalOptions::eager()), want);

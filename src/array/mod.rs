@@ -12,11 +12,11 @@ pub mod random;
 mod reduce;
 
 pub use creation::{
-    IntoArrayData, arange, array, eye, full, linspace, ones, scalar, try_arange, try_eye,
-    try_full, try_linspace, try_zeros, zeros, zeros_like,
+    IntoArrayData, arange, array, eye, full, linspace, ones, scalar, try_arange, try_eye, try_full,
+    try_linspace, try_zeros, zeros, zeros_like,
 };
 pub use math::{maximum, minimum, where_};
-pub use movement::{SliceArg, SliceInfo, concatenate, split, stack};
+pub use movement::{SliceArg, SliceInfo, concatenate, split, stack, try_concatenate};
 pub use ops::IntoScalar;
 pub use reduce::Axes;
 

@@ -56,7 +56,11 @@ impl Node {
     /// leaf that lies about its size would let kernels read past the buffer).
     pub fn data(buffer: Buffer, shape: Vec<usize>) -> NodeRef {
         match crate::shape::check_shape(&shape, buffer.dtype().size()) {
-            Ok(n) => assert_eq!(n, buffer.len(), "data leaf: buffer length differs from shape"),
+            Ok(n) => assert_eq!(
+                n,
+                buffer.len(),
+                "data leaf: buffer length differs from shape"
+            ),
             Err(e) => panic!("{e}"),
         }
         Arc::new(Node {

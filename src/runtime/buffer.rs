@@ -73,9 +73,9 @@ impl Buffer {
 
     /// [`Buffer::for_output`], or [`Error::OutOfMemory`] if the allocator refuses.
     pub(crate) fn try_for_output(dtype: DType, len: usize) -> Result<Buffer> {
-        let bytes = len.checked_mul(dtype.size()).ok_or(Error::OutOfMemory {
-            bytes: usize::MAX,
-        })?;
+        let bytes = len
+            .checked_mul(dtype.size())
+            .ok_or(Error::OutOfMemory { bytes: usize::MAX })?;
         let layout = super::pool::layout(bytes)?;
         let (ptr, fresh) = super::pool::take(layout)?;
         LIVE_BYTES.fetch_add(layout.size(), std::sync::atomic::Ordering::Relaxed);

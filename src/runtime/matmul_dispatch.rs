@@ -304,7 +304,13 @@ pub fn matmul_into(
     epilogue: Option<super::mat::Epilogue>,
     prologues: [Option<super::mat::Prologue>; 2],
 ) -> Result<()> {
-    check_operands(dtype, shape, a, b, [prologues[0].is_none(), prologues[1].is_none()])?;
+    check_operands(
+        dtype,
+        shape,
+        a,
+        b,
+        [prologues[0].is_none(), prologues[1].is_none()],
+    )?;
     if out.dtype() != dtype || out.len() != shape.iter().product::<usize>() {
         return Err(lying("the output buffer does not hold the product"));
     }

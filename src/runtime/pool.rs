@@ -50,7 +50,10 @@ static POOL: Mutex<Option<Pool>> = Mutex::new(None);
 pub fn layout(bytes: usize) -> Result<Layout> {
     let too_big = || Error::OutOfMemory { bytes };
     let (size, align) = if bytes >= HUGE {
-        (bytes.checked_next_multiple_of(HUGE).ok_or_else(too_big)?, HUGE)
+        (
+            bytes.checked_next_multiple_of(HUGE).ok_or_else(too_big)?,
+            HUGE,
+        )
     } else if bytes >= POOL_MIN {
         (bytes.next_multiple_of(4096), 4096)
     } else {
