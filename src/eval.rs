@@ -87,7 +87,7 @@ impl EvalOptions {
 /// Evaluates every pending node reachable from `roots` that must be stored (the roots and
 /// nodes still reachable from other handles), and stores the results in the nodes. A failed
 /// buffer allocation is an `Err` ([`crate::Error::OutOfMemory`]), never an abort.
-pub fn evaluate(roots: &[NodeRef], opts: &EvalOptions) -> Result<()> {
+pub(crate) fn evaluate(roots: &[NodeRef], opts: &EvalOptions) -> Result<()> {
     crate::runtime::buffer::catch_alloc(|| evaluate_inner(roots, opts))
 }
 

@@ -12,6 +12,11 @@
 //! ```
 #![warn(missing_docs)]
 
+// The user API. Compiler and runtime internals are crate-private: the graph, the passes, the
+// Kernel IR, the interpreter and the executor. What the benchmarks and the GEMM tests drive
+// directly (`codegen::{math, matmul}`, `runtime::{mat, matmul, gemm_lib, matmul_dispatch}`) is
+// `#[doc(hidden)]` and either safe (values, compiled code behind `unsafe fn` pointers) or an
+// `unsafe fn` whose contract is written down: no safe call reaches out-of-bounds memory.
 pub mod array;
 #[doc(hidden)]
 pub mod codegen;
@@ -20,10 +25,11 @@ pub mod dtype;
 pub mod error;
 pub mod eval;
 mod fxhash;
-pub mod interp;
-pub mod ir;
-pub mod kernel;
-pub mod passes;
+pub(crate) mod interp;
+pub(crate) mod ir;
+pub(crate) mod kernel;
+pub(crate) mod passes;
+#[doc(hidden)]
 pub mod runtime;
 pub mod semantics;
 pub mod shape;

@@ -60,12 +60,6 @@ impl Array {
         &self.0
     }
 
-    /// The graph node behind this handle (for inspection tools and tests).
-    #[doc(hidden)]
-    pub fn node_for_debug(&self) -> NodeRef {
-        self.0.clone()
-    }
-
     /// Builds a pending node with the given inputs. Panics (at the caller, with NumPy's
     /// message) if the shape has more than 64 dimensions or its byte size overflows `isize`:
     /// builders that can produce such a shape from valid inputs check it first with
@@ -82,7 +76,7 @@ impl Array {
     }
 
     /// An array holding `buffer` with `shape` (sizes must agree).
-    pub fn from_buffer(buffer: Buffer, shape: impl Into<Shape>) -> Result<Array> {
+    pub(crate) fn from_buffer(buffer: Buffer, shape: impl Into<Shape>) -> Result<Array> {
         let shape = shape.into().0;
         if buffer.len() != crate::shape::check_shape(&shape, buffer.dtype().size())? {
             return Err(Error::DataLength {

@@ -5,9 +5,6 @@ use crate::error::{Error, Result};
 use std::alloc::Layout;
 use std::ptr::NonNull;
 
-/// Alignment of every buffer: one cache line, enough for any SIMD load.
-pub const ALIGN: usize = 64;
-
 static LIVE_BYTES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// Bytes currently held by array buffers in this process (data leaves, stored results,
@@ -179,11 +176,6 @@ impl Buffer {
     pub fn get(&self, i: usize) -> Scalar {
         crate::with_dtype!(self.dtype, T => self.as_slice::<T>()[i].to_scalar())
     }
-
-    /// Converts (with `astype` semantics) into a `Vec<T>`.
-    pub fn to_vec_cast<T: Element>(&self) -> Vec<T> {
-        (0..self.len).map(|i| T::from_scalar(self.get(i))).collect()
-    }
 }
 
 /// The unwinding payload that ends an evaluation with an error (a failed allocation, or an
@@ -245,7 +237,7 @@ mod tests {
     #[test]
     fn aligned_and_typed() {
         let b = Buffer::from_slice(&[1.0f32, 2.0, 3.0]);
-        assert_eq!(b.as_ptr() as usize % ALIGN, 0);
+        assert_eq!(b.as_ptr() as usize % 64, 0); // one cache line, enough for any SIMD load
         assert_eq!(b.as_slice::<f32>(), &[1.0, 2.0, 3.0]);
         assert!(b.try_slice::<f64>().is_none());
         let e = Buffer::zeroed(DType::I64, 0);

@@ -93,7 +93,7 @@ pub struct PrologueWork {
 
 impl PrologueWork {
     /// The work of a prologue kernel over its whole operand.
-    pub fn of(k: &Kernel) -> Self {
+    pub(crate) fn of(k: &Kernel) -> Self {
         let out: usize = k
             .args
             .iter()
@@ -259,7 +259,7 @@ fn check_operands(
 }
 
 /// Computes a batched product `(…, m, k) @ (…, k, n)` into a new C-ordered buffer.
-pub fn matmul(
+pub(crate) fn matmul(
     dtype: DType,
     shape: &[usize],
     a: &(Arc<Buffer>, View),
@@ -293,7 +293,7 @@ pub fn matmul(
 /// product whose chosen backend packs prologues ([`Choice::packs_prologues`]; the caller resolves
 /// `requested` with [`choose_fused`] and passes the backend it picked), else this is an error.
 #[allow(clippy::too_many_arguments)]
-pub fn matmul_into(
+pub(crate) fn matmul_into(
     dtype: DType,
     shape: &[usize],
     a: &(Arc<Buffer>, View),

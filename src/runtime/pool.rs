@@ -142,7 +142,8 @@ pub fn trim() {
 }
 
 /// Bytes currently held by the pool (large and small blocks).
-pub fn pooled_bytes() -> usize {
+#[cfg(test)]
+fn pooled_bytes() -> usize {
     POOL.lock()
         .map(|g| g.as_ref().map_or(0, |p| p.bytes + p.small))
         .unwrap_or(0)
@@ -159,3 +160,34 @@ fn advise_huge(ptr: NonNull<u8>, len: usize) {
 
 #[cfg(not(target_os = "linux"))]
 fn advise_huge(_ptr: NonNull<u8>, _len: usize) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_that_cannot_be_laid_out_are_errors() {
+        assert!(matches!(
+            layout(usize::MAX),
+            Err(Error::OutOfMemory { bytes: usize::MAX })
+        ));
+        assert!(layout(isize::MAX as usize).is_err());
+        assert_eq!(layout(1).unwrap().size(), 64);
+        assert_eq!(layout(HUGE + 1).unwrap().align(), HUGE);
+    }
+
+    #[test]
+    fn blocks_are_reused_and_trimmed() {
+        let l = layout(POOL_MIN).unwrap();
+        let (p, _) = take(l).unwrap();
+        // SAFETY: from `take` with this layout, not used afterwards.
+        unsafe { give(p, l) };
+        assert!(pooled_bytes() >= l.size());
+        let (q, fresh) = take(l).unwrap();
+        // Another test may have taken the block in between; then this one is fresh.
+        assert!(q == p || fresh);
+        // SAFETY: as above.
+        unsafe { give(q, l) };
+        trim();
+    }
+}
