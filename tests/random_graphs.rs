@@ -20,10 +20,10 @@ mod generator;
 #[path = "common/random_graphs/program.rs"]
 mod program;
 
-use describe::describe;
+use describe::{as_test, describe};
 use generator::{Program, generate, minimize};
-use lazynp::{Array, DType, EvalOptions, MatmulBackend};
-use program::{Step, apply};
+use lazynp::{Array, BinaryOp, DType, EvalOptions, MatmulBackend, SliceArg, SliceInfo};
+use program::{LeafData, Red, Rhs, Step, Un, Weak, apply};
 
 /// Element values in a comparable form.
 #[derive(Clone, Debug, PartialEq)]
@@ -340,8 +340,9 @@ fn check_seed(seed: u64) -> Result<(), String> {
     let small = minimize(p, |c| check_caught(c).is_err());
     let small_msg = check_caught(&small).err().unwrap_or_default();
     Err(format!(
-        "seed {seed}: {msg}\nprogram:\n{full}minimised ({small_msg}):\n{}",
-        describe(&small.steps)
+        "seed {seed}: {msg}\nprogram:\n{full}minimised ({small_msg}):\n{}as a test:\n{}",
+        describe(&small.steps),
+        as_test(seed, &small.steps)
     ))
 }
 
@@ -615,4 +616,65 @@ fn regression_extra_output_does_not_shift_input_arguments() {
     assert_eq!(want.0, Vals::F(expect));
     assert_eq!(run(&EvalOptions::fused()), want);
     assert_eq!(run(&EvalOptions::eager()), want);
+}
+
+#[test]
+fn minimised_programs_print_as_runnable_tests() {
+    // The printer's output for a small program (every kind of operand), pasted back: it builds
+    // the same program, which passes.
+    let steps = vec![
+        Step::Leaf {
+            dtype: DType::F32,
+            shape: vec![2, 3],
+            data: LeafData::F(vec![1.5, -0.0, f64::NAN, f64::INFINITY, 2.0, -3.25]),
+        },
+        Step::Leaf {
+            dtype: DType::I16,
+            shape: vec![3],
+            data: LeafData::I(vec![-2, 0, 7]),
+        },
+        Step::Binary {
+            op: BinaryOp::Mul,
+            a: 0,
+            b: Rhs::Node(1),
+        },
+        Step::Binary {
+            op: BinaryOp::Sub,
+            a: 2,
+            b: Rhs::WeakLeft(Weak::F(0.5)),
+        },
+        Step::Unary { op: Un::Abs, a: 3 },
+        Step::Slice {
+            a: 4,
+            info: SliceInfo(vec![
+                SliceArg::Range {
+                    start: None,
+                    stop: Some(-1),
+                    step: -1,
+                },
+                SliceArg::NewAxis,
+            ]),
+        },
+        Step::Eval { a: 5 },
+        Step::Reduce {
+            op: Red::Sum,
+            a: 5,
+            axes: Some(vec![-1]),
+            keepdims: false,
+        },
+        Step::Drop { a: 4 },
+    ];
+    let text = as_test(7, &steps);
+    assert!(text.contains("fn regression_seed_7()"), "{text}");
+    assert!(text.contains("f64::NAN, f64::INFINITY"), "{text}");
+    assert!(
+        text.contains("Step::Binary { op: BinaryOp::Sub, a: 2, b: Rhs::WeakLeft(Weak::F(0.5)) }"),
+        "{text}"
+    );
+    assert!(
+        text.contains("SliceArg::Range { start: None, stop: Some(-1), step: -1 }"),
+        "{text}"
+    );
+    let p = generator::from_steps(7, steps).expect("a valid program");
+    check_program(&p).unwrap();
 }
