@@ -82,6 +82,7 @@ pub fn plan_text(g: &Graph, plan: &Plan, backend: crate::eval::MatmulBackend) ->
                 members,
                 epilogue_of,
                 prologue_of,
+                rebase: _,
             } => {
                 if let Some(mm) = epilogue_of {
                     let _ = writeln!(

@@ -78,12 +78,28 @@ pub enum Step {
         /// it block by block inside packing instead of running it as a step (loops are then
         /// the operand's (rows, columns), never collapsed); other backends run it as a step.
         prologue_of: Option<(usize, usize)>,
+        /// Input arguments that read a view of a leaf whose start offset is a run-time
+        /// parameter: the offset is re-bound from the evaluated graph's view at every run.
+        rebase: Vec<Rebase>,
     },
     /// A node executed by the runtime (concat, take, matmul).
     Runtime {
         /// The node.
         node: usize,
     },
+}
+
+/// An input argument whose offset follows a parameter view (`x.i(k)` of a leaf): at run time
+/// its offset is `planned offset + (view's offset now - view's offset when planned)` (a view of
+/// a leaf enters the argument's offset with coefficient one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rebase {
+    /// The kernel argument.
+    pub arg: usize,
+    /// The view node (graph index).
+    pub view: usize,
+    /// The view's offset when the plan was built.
+    pub planned: isize,
 }
 
 /// The fusion plan: steps in execution order and why each buffer exists.
@@ -748,6 +764,10 @@ struct Lowering<'a> {
     op_index: HashMap<String, usize>,
     args: Vec<Arg>,
     arg_nodes: Vec<usize>,
+    /// Per argument (outputs included): the node an input argument reads and the parameter
+    /// view it reads through, if any (an argument is shared only when both are equal).
+    arg_source: Vec<Option<(usize, Option<usize>)>>,
+    rebase: Vec<Rebase>,
     members: Vec<usize>,
     reduce: Option<KReduce>,
     collapse: bool,
@@ -787,6 +807,8 @@ impl<'a> Lowering<'a> {
             op_index: HashMap::new(),
             args: Vec::new(),
             arg_nodes: Vec::new(),
+            arg_source: Vec::new(),
+            rebase: Vec::new(),
             members: Vec::new(),
             reduce: None,
             collapse: true,
@@ -887,6 +909,7 @@ impl<'a> Lowering<'a> {
             outputs: self.outputs,
             epilogue_of: None,
             prologue_of: None,
+            rebase: self.rebase,
             kernel: Box::new(kernel),
             inputs: self.arg_nodes,
             members: self.members,
@@ -908,6 +931,7 @@ impl<'a> Lowering<'a> {
             offset,
             output: true,
         });
+        self.arg_source.push(None);
         self.stores.push((value, self.args.len() - 1));
         if inner {
             self.inner_args.push(self.args.len() - 1);
@@ -979,15 +1003,18 @@ impl<'a> Lowering<'a> {
         let shape = &self.g.nodes[node].shape;
         let (strides, offset) = map.flat(shape, self.loops.len());
         let dtype = self.g.nodes[node].dtype;
-        self.load_flat(node, strides, offset, dtype)
+        self.load_flat(node, strides, offset, dtype, None)
     }
 
+    /// A load of `node`'s buffer; `view`: the parameter view (with its offset when planned)
+    /// this access goes through, whose offset is re-bound at run time.
     fn load_flat(
         &mut self,
         node: usize,
         strides: Vec<isize>,
         offset: isize,
         dtype: DType,
+        view: Option<(usize, isize)>,
     ) -> usize {
         let arg = Arg {
             dtype,
@@ -995,16 +1022,23 @@ impl<'a> Lowering<'a> {
             offset,
             output: false,
         };
-        let a = match self
-            .args
-            .iter()
-            .zip(&self.arg_nodes)
-            .position(|(x, &nd)| *x == arg && nd == node)
-        {
+        // Arguments and their sources are indexed alike (`arg_nodes` counts inputs only).
+        let source = Some((node, view.map(|(v, _)| v)));
+        let found =
+            (0..self.args.len()).find(|&a| self.args[a] == arg && self.arg_source[a] == source);
+        let a = match found {
             Some(a) => a,
             None => {
                 self.args.push(arg);
                 self.arg_nodes.push(node);
+                self.arg_source.push(source);
+                if let Some((view, planned)) = view {
+                    self.rebase.push(Rebase {
+                        arg: self.args.len() - 1,
+                        view,
+                        planned,
+                    });
+                }
                 self.args.len() - 1
             }
         };
@@ -1158,6 +1192,11 @@ impl<'a> Lowering<'a> {
         let d: Vec<usize> = deps.iter().map(|k| self.memo[k]).collect();
         Ok(match &node.op {
             Op::Data => unreachable!("data nodes are realised"),
+            // A parameter constant is a one-element input the runtime fills at every run.
+            Op::Const(_) if g.param[i] => {
+                let nl = self.loops.len();
+                self.load_flat(i, vec![0; nl], 0, node.dtype, None)
+            }
             Op::Const(s) => self.emit(KOp::Const(*s), node.dtype),
             Op::Unary(u) => self.emit(KOp::Unary(*u, d[0]), node.dtype),
             Op::Binary(b) => self.emit(KOp::Binary(*b, d[0], d[1]), node.dtype),
@@ -1177,7 +1216,8 @@ impl<'a> Lowering<'a> {
                             *s += vs * m.coef[k][l];
                         }
                     }
-                    self.load_flat(x, strides, offset, g.nodes[x].dtype)
+                    let view = g.param[i].then_some((i, v.offset));
+                    self.load_flat(x, strides, offset, g.nodes[x].dtype, view)
                 } else {
                     d[0]
                 }

@@ -19,13 +19,14 @@ struct Entry {
 
 #[derive(Default)]
 struct Cache {
-    map: Mutex<HashMap<String, Entry>>,
+    map: Mutex<HashMap<String, Entry, crate::hashing::KeyHasher>>,
     clock: AtomicU64,
     hits: AtomicU64,
     compiled: AtomicU64,
     evicted: AtomicU64,
     compile_nanos: AtomicU64,
     plans_built: AtomicU64,
+    plan_nanos: AtomicU64,
     plan_hits: AtomicU64,
     prologues: AtomicU64,
 }
@@ -62,6 +63,8 @@ pub struct JitStats {
     pub plans_built: u64,
     /// Evaluations that reused a cached plan (same structure: a training step, a loop iteration).
     pub plan_hits: u64,
+    /// Total time spent building fusion plans (simplify, fuse, schedule) on plan misses.
+    pub plan_time: Duration,
     /// Elementwise prologue kernels that ran inside a matmul's packing, block by block, instead
     /// of as a step writing the whole operand (`(x * 2.0).matmul(&w)` with the JIT GEMM).
     pub prologues_in_packing: u64,
@@ -78,6 +81,7 @@ pub fn jit_stats() -> JitStats {
         compile_time: Duration::from_nanos(c.compile_nanos.load(Ordering::Relaxed)),
         plans_built: c.plans_built.load(Ordering::Relaxed),
         plan_hits: c.plan_hits.load(Ordering::Relaxed),
+        plan_time: Duration::from_nanos(c.plan_nanos.load(Ordering::Relaxed)),
         prologues_in_packing: c.prologues.load(Ordering::Relaxed),
     }
 }
@@ -86,6 +90,13 @@ pub fn jit_stats() -> JitStats {
 pub fn count_plan(hit: bool) {
     let c = cache();
     if hit { &c.plan_hits } else { &c.plans_built }.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Adds the time one plan took to build.
+pub(crate) fn count_plan_time(t: Duration) {
+    cache()
+        .plan_nanos
+        .fetch_add(t.as_nanos() as u64, Ordering::Relaxed);
 }
 
 /// Counts a prologue kernel run inside a matmul's packing.
