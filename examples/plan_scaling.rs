@@ -44,12 +44,17 @@ fn reductions(n: usize) -> np::Array {
     y
 }
 
-fn time(build: impl Fn() -> np::Array, opts: &EvalOptions) -> f64 {
+/// (nodes, plan ms, plan + eval + drop ms) of one fresh build.
+fn time(build: impl Fn() -> np::Array, opts: &EvalOptions) -> (usize, f64, f64) {
     let y = build();
+    let nodes = y.dump_graph().lines().count();
+    let before = np::jit_stats().plan_time;
     let t = Instant::now();
     y.eval_with(opts).unwrap();
     drop(y);
-    t.elapsed().as_secs_f64() * 1e3
+    let total = t.elapsed().as_secs_f64() * 1e3;
+    let plan = (np::jit_stats().plan_time - before).as_secs_f64() * 1e3;
+    (nodes, plan, total)
 }
 
 fn main() {
@@ -57,8 +62,8 @@ fn main() {
         .nth(1)
         .and_then(|s| s.parse().ok())
         .unwrap_or(8000);
-    println!("| graph | n | plan+eval ms | x previous |");
-    println!("| --- | ---: | ---: | ---: |");
+    println!("| graph | n | nodes | plan ms | plan+eval+drop ms | x previous |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: |");
     let eager = EvalOptions::eager().threads(1);
     let fused = EvalOptions::fused().threads(1);
     type Case<'a> = (&'a str, &'a dyn Fn(usize) -> np::Array, &'a EvalOptions);
@@ -72,9 +77,9 @@ fn main() {
         let mut prev = None;
         let mut n = 1000;
         while n <= max {
-            let ms = time(|| build(n), opts);
+            let (nodes, plan, ms) = time(|| build(n), opts);
             let ratio = prev.map_or(String::from("-"), |p: f64| format!("{:.2}", ms / p));
-            println!("| {name} | {n} | {ms:.1} | {ratio} |");
+            println!("| {name} | {n} | {nodes} | {plan:.1} | {ms:.1} | {ratio} |");
             prev = Some(ms);
             n *= 2;
         }

@@ -55,7 +55,7 @@ fn reason_text(r: Reason) -> &'static str {
         Reason::SecondReduce => "second reduction",
         Reason::BroadcastReduce => "reduction broadcast back",
         Reason::Eager => "eager: one kernel per op",
-        Reason::Size => "long chain cut",
+        Reason::Size => "long chain or wide expression cut",
         Reason::Broadcast => "broadcast operand, computed once",
     }
 }
