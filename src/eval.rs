@@ -211,7 +211,7 @@ fn cached_plan(g: &Graph, fused: bool) -> (Arc<Plan>, Arc<Schedule>, Arc<Codes>)
     let sched = Arc::new(Schedule::new(g, &plan));
     let codes: Arc<Codes> = Arc::new((0..plan.steps.len()).map(|_| OnceLock::new()).collect());
     let took = start.elapsed();
-    crate::runtime::cache::count_plan_time(took);
+    crate::runtime::cache::count_plan_time(took, plan.rounds);
     let mut cache = plans().lock().unwrap_or_else(|e| e.into_inner());
     if crate::debug::level() > 0 {
         eprintln!(

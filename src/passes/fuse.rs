@@ -115,6 +115,9 @@ pub struct Plan {
     pub reasons: Vec<Option<Reason>>,
     /// The node each node was merged into by CSE.
     pub canon: Vec<usize>,
+    /// Lowering rounds the planner needed (each round lowers every kernel once; a handful for
+    /// any graph, which keeps planning linear in the graph's size).
+    pub rounds: usize,
 }
 
 fn is_runtime_op(op: &Op) -> bool {
@@ -157,7 +160,7 @@ pub fn plan(g: &Graph, fused: bool) -> Plan {
     // and collects the first such node of each (and every further reduction of a kernel at
     // once), so the rounds stay few however large the graph.
     let mut no_extra = vec![false; n];
-    for _round in 0..=2 * n + 1 {
+    for round in 0..=2 * n + 1 {
         let extra = mark_shared(g, &cse, &mut reasons, &no_extra);
         cut_large_kernels(g, &cse, &mut reasons);
         match lower_all(g, &cse, &reasons, &extra) {
@@ -166,6 +169,7 @@ pub fn plan(g: &Graph, fused: bool) -> Plan {
                     steps,
                     reasons,
                     canon: cse.canon,
+                    rounds: round + 1,
                 };
             }
             Err(fails) => {
