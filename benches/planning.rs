@@ -21,7 +21,13 @@ fn tree(leaves: usize) -> np::Array {
     while level.len() > 1 {
         level = level
             .chunks(2)
-            .map(|c| if c.len() == 2 { &c[0] + &c[1] } else { c[0].clone() })
+            .map(|c| {
+                if c.len() == 2 {
+                    &c[0] + &c[1]
+                } else {
+                    c[0].clone()
+                }
+            })
             .collect();
     }
     level.pop().unwrap()

@@ -1,7 +1,8 @@
 //! Per-evaluation cost of a cached plan: a 10-op chain on 16 elements (graph build included,
 //! like NumPy's ten ufunc calls) and a 1x100 @ 100x100 product, at one thread.
 //!
-//! `cargo run --release --example hit_latency`
+//! `cargo run --release --example hit_latency` (`-- profile-chain` / `-- profile-mm`: one case
+//! many times, for `valgrind --tool=callgrind`)
 
 use lazynp as np;
 use lazynp::{DType, EvalOptions};
@@ -31,7 +32,7 @@ fn main() {
         y.eval_with(&opts).unwrap();
     };
     chain();
-    if std::env::args().nth(1).as_deref() == Some("profile") {
+    if std::env::args().nth(1).as_deref() == Some("profile-chain") {
         // For `valgrind --tool=callgrind`: the chain alone, many times.
         for _ in 0..5_000 {
             chain();
@@ -44,19 +45,43 @@ fn main() {
         let y = ((((&a * &b + 1.0) * &a - &b) / 2.0 + &a) * &b - 3.0) * &a + &b;
         std::hint::black_box(y);
     };
-    println!("  of which building the 10 nodes: {:.2} us", median_us(build, 20_000));
+    println!(
+        "  of which building the 10 nodes: {:.2} us",
+        median_us(build, 20_000)
+    );
 
-    let x = rng.standard_normal_dtype([1, 100], DType::F32).eval().unwrap();
-    let w = rng.standard_normal_dtype([100, 100], DType::F32).eval().unwrap();
+    let x = rng
+        .standard_normal_dtype([1, 100], DType::F32)
+        .eval()
+        .unwrap();
+    let w = rng
+        .standard_normal_dtype([100, 100], DType::F32)
+        .eval()
+        .unwrap();
     let mm = || {
         x.matmul(&w).eval_with(&opts).unwrap();
     };
     mm();
-    println!("1x100 @ 100x100 f32, build + eval: {:.2} us", median_us(mm, 5_000));
-    let h = rng.standard_normal_dtype([100, 1], DType::F32).eval().unwrap();
+    if std::env::args().nth(1).as_deref() == Some("profile-mm") {
+        for _ in 0..5_000 {
+            mm();
+        }
+        return;
+    }
+    println!(
+        "1x100 @ 100x100 f32, build + eval: {:.2} us",
+        median_us(mm, 5_000)
+    );
+    let h = rng
+        .standard_normal_dtype([100, 1], DType::F32)
+        .eval()
+        .unwrap();
     let mv = || {
         w.matmul(&h).tanh().eval_with(&opts).unwrap();
     };
     mv();
-    println!("tanh(100x100 @ 100x1) f32, build + eval: {:.2} us", median_us(mv, 5_000));
+    println!(
+        "tanh(100x100 @ 100x1) f32, build + eval: {:.2} us",
+        median_us(mv, 5_000)
+    );
 }

@@ -2,7 +2,7 @@
 //! names: an eager chain, a fused chain, a balanced add tree and a chain of reductions
 //! (`x - x.mean_keepdims(1)` repeated). Each size is built fresh (a new structure: a plan miss).
 //!
-//! `cargo run --release --example plan_scaling [-- max_nodes]`
+//! `cargo run --release --example plan_scaling [-- max_nodes [graph name prefix]]`
 
 use lazynp as np;
 use lazynp::{DType, EvalOptions};
@@ -73,7 +73,11 @@ fn main() {
         ("add tree (leaves)", &tree, &fused),
         ("mean-subtract chain", &reductions, &fused),
     ];
+    let only = std::env::args().nth(2);
     for (name, build, opts) in cases {
+        if only.as_ref().is_some_and(|o| !name.starts_with(o.as_str())) {
+            continue;
+        }
         let mut prev = None;
         let mut n = 1000;
         while n <= max {

@@ -31,7 +31,13 @@ fn add_tree(leaves: usize) -> np::Array {
     while level.len() > 1 {
         level = level
             .chunks(2)
-            .map(|c| if c.len() == 2 { &c[0] + &c[1] } else { c[0].clone() })
+            .map(|c| {
+                if c.len() == 2 {
+                    &c[0] + &c[1]
+                } else {
+                    c[0].clone()
+                }
+            })
             .collect();
     }
     level.pop().unwrap()
@@ -44,7 +50,10 @@ fn lowering_rounds_do_not_grow_with_the_graph() {
         let before = np::jit_stats().plan_rounds;
         let got = y.eval().unwrap().to_vec::<f32>().unwrap();
         let rounds = np::jit_stats().plan_rounds - before;
-        assert!(rounds <= 4, "{n} chained mean-subtract steps: {rounds} rounds");
+        assert!(
+            rounds <= 4,
+            "{n} chained mean-subtract steps: {rounds} rounds"
+        );
         assert!(got.iter().all(|v| v.abs() < 1e-6));
     }
     let y = add_tree(3000);
@@ -64,10 +73,20 @@ fn seconds(y: np::Array, opts: &EvalOptions) -> f64 {
 }
 
 fn doubling(name: &str, build: impl Fn(usize) -> np::Array, n: usize, opts: &EvalOptions) {
-    let small = seconds(build(n), opts);
-    let large = seconds(build(2 * n), opts);
+    // Best of three: the machine is shared and noisy.
+    let best = |n: usize| {
+        (0..3)
+            .map(|_| seconds(build(n), opts))
+            .fold(f64::MAX, f64::min)
+    };
+    let small = best(n);
+    let large = best(2 * n);
     println!("{name}: {n} {small:.3} s, {} {large:.3} s", 2 * n);
-    assert!(large / small <= 2.6, "{name}: doubling took {:.2}x", large / small);
+    assert!(
+        large / small <= 2.6,
+        "{name}: doubling took {:.2}x",
+        large / small
+    );
 }
 
 #[test]

@@ -950,7 +950,9 @@ impl<'a> Lowering<'a> {
         };
         let identity = self.normalize(identity, &rshape);
         self.identity = Some(identity.clone());
-        let value = self.lower(self.root, identity.clone()).map_err(|f| vec![f])?;
+        let value = self
+            .lower(self.root, identity.clone())
+            .map_err(|f| vec![f])?;
         for (i, v, m) in std::mem::take(&mut self.pending_inner) {
             // Only when the loop nest visits every element of the node exactly once (the
             // reduction may run over a slice of it, e.g. when only one row is needed).
@@ -1348,7 +1350,11 @@ struct Memo(crate::fxhash::FxHashMap<usize, smallvec::SmallVec<[(Map, usize); 1]
 
 impl Memo {
     fn get(&self, node: usize, m: &Map) -> Option<usize> {
-        self.0.get(&node)?.iter().find(|(x, _)| x == m).map(|(_, v)| *v)
+        self.0
+            .get(&node)?
+            .iter()
+            .find(|(x, _)| x == m)
+            .map(|(_, v)| *v)
     }
 
     fn insert(&mut self, node: usize, m: Map, v: usize) {

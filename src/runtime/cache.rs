@@ -100,7 +100,8 @@ pub fn count_plan(hit: bool) {
 /// Adds the time one plan took to build and its lowering rounds.
 pub(crate) fn count_plan_time(t: Duration, rounds: usize) {
     let c = cache();
-    c.plan_nanos.fetch_add(t.as_nanos() as u64, Ordering::Relaxed);
+    c.plan_nanos
+        .fetch_add(t.as_nanos() as u64, Ordering::Relaxed);
     c.plan_rounds.fetch_add(rounds as u64, Ordering::Relaxed);
 }
 
