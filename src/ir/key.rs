@@ -282,4 +282,30 @@ mod tests {
         assert!(!const_is_literal(Scalar::Float(0.01)));
         assert!(!const_is_literal(Scalar::Int(7)));
     }
+
+    fn key_of(y: &crate::Array) -> Vec<u64> {
+        crate::ir::Graph::lower(std::slice::from_ref(y.node())).key
+    }
+
+    #[test]
+    fn offsets_and_parameters_are_not_in_the_key_literals_are() {
+        let x = crate::array([[1.0f32, 2.0], [3.0, 4.0]]);
+        assert_eq!(key_of(&(x.i(0) * 0.3)), key_of(&(x.i(1) * 0.7)));
+        assert_ne!(key_of(&(&x * 1.0)), key_of(&(&x * 3.0)));
+        assert_ne!(key_of(&(&x * 2.0)), key_of(&(&x + 2.0)));
+    }
+
+    #[test]
+    fn a_miss_says_what_changed() {
+        let a = crate::zeros([64], DType::F32).eval().unwrap();
+        let b = crate::zeros([65], DType::F32).eval().unwrap();
+        let c = crate::ones([3], DType::F32).eval().unwrap();
+        let old = key_of(&(&(&c * 2.0) + &a.sum(..)));
+        let new = key_of(&(&(&c * 2.0) + &b.sum(..)));
+        let why = describe_difference(&old, &new);
+        assert!(why.contains("(64,) → (65,)"), "{why}");
+        assert!(why.starts_with("shape of input"), "{why}");
+        let longer = key_of(&(&(&(&c * 2.0) + &a.sum(..)) + 1.0));
+        assert!(describe_difference(&old, &longer).contains("node"));
+    }
 }
