@@ -25,6 +25,7 @@ pub mod dtype;
 pub mod error;
 pub mod eval;
 mod fxhash;
+pub mod hashing;
 pub(crate) mod interp;
 pub(crate) mod ir;
 pub(crate) mod kernel;
