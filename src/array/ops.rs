@@ -233,6 +233,8 @@ pub(crate) fn binary(op: BinaryOp, a: impl Into<Operand>, b: impl Into<Operand>)
         return Err(Error::NegativeIntegerPower);
     }
     let shape = broadcast_shapes(&[dims(&a), dims(&b)])?;
+    // Each operand, and the result, must exist at its dtype's size.
+    crate::shape::check_shape(&shape, compute.size())?;
     // A weak scalar becomes one constant node of the result's shape (no storage).
     let at = |o: &Operand| -> Result<Array> {
         match o {
