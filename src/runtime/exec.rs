@@ -891,4 +891,44 @@ mod tests {
         assert_eq!(out, [0.0; 6]);
         Ok(())
     }
+
+    #[test]
+    fn arguments_that_do_not_fit_their_buffers_are_refused() {
+        let arg = |strides: Vec<isize>, offset, output| Arg {
+            dtype: DType::F32,
+            strides,
+            offset,
+            output,
+        };
+        let kernel = |input: Arg| Kernel {
+            dims: vec![2, 3],
+            n_outer: 2,
+            args: vec![input, arg(vec![3, 1], 0, true)],
+            ops: vec![KOp::Load { arg: 0 }],
+            types: vec![DType::F32],
+            reduce: None,
+            stores: vec![(0, 1)],
+            inner_stores: vec![],
+        };
+        let out = [(6, DType::F32)];
+        let fits = |k: &Kernel, ins: &[(usize, DType)]| check_extents(k, &[], ins, &out).is_ok();
+        let good = kernel(arg(vec![3, 1], 0, false));
+        assert!(fits(&good, &[(6, DType::F32)]));
+        assert!(!fits(&good, &[(5, DType::F32)])); // one element short
+        assert!(!fits(&good, &[(6, DType::F64)])); // another dtype
+        assert!(!fits(
+            &kernel(arg(vec![3, 1], 1, false)),
+            &[(6, DType::F32)]
+        )); // offset past
+        assert!(!fits(
+            &kernel(arg(vec![-3, 1], 0, false)),
+            &[(6, DType::F32)]
+        )); // before start
+        assert!(fits(
+            &kernel(arg(vec![-3, 1], 3, false)),
+            &[(6, DType::F32)]
+        )); // reversed rows
+        assert!(fits(&kernel(arg(vec![0, 0], 5, false)), &[(6, DType::F32)])); // broadcast
+        assert!(check_extents(&good, &[], &[(6, DType::F32)], &[(5, DType::F32)]).is_err());
+    }
 }

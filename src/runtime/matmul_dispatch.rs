@@ -486,7 +486,7 @@ fn uniform_stride(shape: &[usize], strides: &[isize]) -> Option<isize> {
 
 #[cfg(test)]
 mod uniform_tests {
-    use super::uniform_stride;
+    use super::*;
 
     #[test]
     fn batch_strides_collapse_only_when_uniform() {
@@ -498,5 +498,32 @@ mod uniform_tests {
         assert_eq!(uniform_stride(&[2, 3], &[0, 64]), None);
         assert_eq!(uniform_stride(&[2, 3], &[64, 0]), None);
         assert_eq!(uniform_stride(&[2, 3], &[-192, -64]), Some(-64));
+    }
+
+    #[test]
+    fn lying_operands_are_errors_not_out_of_bounds_reads() {
+        let buf = |n: usize| Arc::new(Buffer::zeroed(DType::F32, n));
+        let (a, b) = (
+            (buf(6), View::contiguous(&[2, 3])),
+            (buf(12), View::contiguous(&[3, 4])),
+        );
+        let run = |a: &(Arc<Buffer>, View), b: &(Arc<Buffer>, View)| {
+            matmul(DType::F32, &[2, 4], a, b, 1, MatmulBackend::Auto)
+        };
+        assert_eq!(run(&a, &b).unwrap().len(), 8);
+        // A view claiming more rows than its buffer holds (the issue's `lying view`).
+        let big = (buf(6), View::contiguous(&[2, 300]));
+        let tall_b = (buf(12), View::contiguous(&[300, 4]));
+        assert!(run(&big, &tall_b).is_err());
+        // Shapes that do not chain, a wrong dtype, an offset past the end.
+        assert!(run(&a, &(buf(12), View::contiguous(&[4, 3]))).is_err());
+        let ints = (
+            Arc::new(Buffer::zeroed(DType::I32, 12)),
+            View::contiguous(&[3, 4]),
+        );
+        assert!(run(&a, &ints).is_err());
+        let mut shifted = View::contiguous(&[2, 3]);
+        shifted.offset = 1;
+        assert!(run(&(buf(6), shifted), &b).is_err());
     }
 }
