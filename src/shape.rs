@@ -38,7 +38,8 @@ pub const MAX_DIMS: usize = 64;
 /// use lazynp::shape::check_shape;
 /// assert_eq!(check_shape(&[2, 3], 8), Ok(6));
 /// assert!(check_shape(&[1 << 32, 1 << 32], 1).is_err());
-/// assert!(check_shape(&[0, usize::MAX], 8).is_ok()); // empty arrays have no bytes
+/// assert!(check_shape(&[0, usize::MAX >> 1], 8).is_ok()); // empty arrays have no bytes
+/// assert!(check_shape(&[0, usize::MAX], 8).is_err()); // but extents must fit in isize
 /// assert!(check_shape(&[1; 65], 1).is_err());
 /// ```
 pub fn check_shape(dims: &[usize], itemsize: usize) -> Result<usize> {

@@ -76,7 +76,7 @@ impl Array {
     /// # Ok::<(), lazynp::Error>(())
     /// ```
     pub fn from_shape_vec<T: Element>(shape: impl Into<Shape>, data: Vec<T>) -> Result<Array> {
-        Array::from_buffer(Buffer::from_slice(&data), shape)
+        Array::from_buffer(Buffer::try_from_slice(&data)?, shape)
     }
 }
 

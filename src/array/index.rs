@@ -100,7 +100,7 @@ impl Array {
             .filter(|(_, b)| **b)
             .map(|(i, _)| i)
             .collect();
-        let mut out = Buffer::zeroed(self.dtype(), sel.len() * inner);
+        let mut out = Buffer::try_zeroed(self.dtype(), sel.len() * inner)?;
         let (src, dst) = (data.as_bytes(), out.as_bytes_mut());
         for (j, &i) in sel.iter().enumerate() {
             dst[j * inner * es..(j + 1) * inner * es]

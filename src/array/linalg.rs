@@ -199,7 +199,7 @@ pub fn inv(m: &Array) -> Result<Array> {
     for mat in data.chunks(n * n) {
         out.extend(invert(mat, n)?);
     }
-    let buf = Buffer::from_slice(&out);
+    let buf = Buffer::try_from_slice(&out)?;
     Ok(cast(&Array::from_buffer(buf, m.shape().to_vec())?, out_dt))
 }
 

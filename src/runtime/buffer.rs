@@ -91,9 +91,14 @@ impl Buffer {
 
     /// Copies a slice into a new buffer.
     pub fn from_slice<T: Element>(data: &[T]) -> Buffer {
-        let mut b = Buffer::zeroed(T::DTYPE, data.len());
+        unwrap_alloc(Buffer::try_from_slice(data))
+    }
+
+    /// Copies a slice into a new buffer, or [`Error::OutOfMemory`].
+    pub fn try_from_slice<T: Element>(data: &[T]) -> Result<Buffer> {
+        let mut b = Buffer::try_zeroed(T::DTYPE, data.len())?;
         b.as_mut_slice::<T>().copy_from_slice(data);
-        b
+        Ok(b)
     }
 
     /// Builds a buffer of `dtype` from scalars (cast as `astype` does).
