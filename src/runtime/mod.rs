@@ -5,6 +5,7 @@ pub(crate) mod buffer;
 pub(crate) mod cache;
 pub(crate) mod exec;
 pub mod gemm_lib;
+mod gemv;
 pub mod mat;
 pub mod matmul;
 pub mod matmul_dispatch;
