@@ -222,7 +222,7 @@ fn rs_step(s: &Step) -> String {
     }
 }
 
-/// The program as a regression test to paste into `tests/random_graphs.rs`: it rebuilds the
+/// The program as a regression test to paste into `regressions.rs` (next to this file): it rebuilds the
 /// exact steps and runs them in every mode against the oracle.
 pub fn as_test(seed: u64, steps: &[Step]) -> String {
     let mut out = String::new();
