@@ -234,38 +234,6 @@ unsafe fn gemv_body<T: GemvElement>(
     }
 }
 
-/// The outer product `C[i, j] = a[i] · b[j]` (a product with `k == 1`) into a C-ordered
-/// `rows x cols` block, row by row (each row a scaled copy of `b`).
-///
-/// # Safety
-/// `a[i·sa]` (i < rows) and `b[j·sb]` (j < cols) must be readable; `c[..rows·cols]` writable
-/// and apart from both.
-pub(crate) unsafe fn outer<T: GemvElement>(
-    a: *const T,
-    sa: isize,
-    b: *const T,
-    sb: isize,
-    c: *mut T,
-    (rows, cols): (usize, usize),
-) {
-    // SAFETY: `c[..rows·cols]` is writable and apart from a and b (caller).
-    let out = unsafe { std::slice::from_raw_parts_mut(c, rows * cols) };
-    for (i, row) in out.chunks_exact_mut(cols.max(1)).enumerate().take(rows) {
-        // SAFETY: i < rows and j < cols index readable elements (caller).
-        let ai = unsafe { *a.offset(i as isize * sa) };
-        if sb == 1 {
-            let bs = unsafe { std::slice::from_raw_parts(b, cols) };
-            for (o, &v) in row.iter_mut().zip(bs) {
-                *o = ai * v;
-            }
-        } else {
-            for (j, o) in row.iter_mut().enumerate() {
-                *o = ai * unsafe { *b.offset(j as isize * sb) };
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::gemv;

@@ -272,8 +272,8 @@ pub fn matmul_into(
         return Ok(());
     }
     let fused = prologues.iter().any(Option::is_some);
-    if requested == MatmulBackend::Auto && batch == 1 && !fused && (m == 1 || n == 1 || k == 1) {
-        // A matrix-vector or outer product: no packing, no library setup (`runtime::gemv`).
+    if requested == MatmulBackend::Auto && batch == 1 && !fused && (m == 1 || n == 1) {
+        // A matrix-vector product: no packing, no library setup (`runtime::gemv`).
         gemv_into(dtype, a, b, (m, k, n), out);
         if let Some(e) = epilogue {
             e(0, m, 0, n);
@@ -420,8 +420,7 @@ pub fn matmul_into(
 }
 
 /// A single product (batch of one) with one row (`m == 1`) or one column (`n == 1`) as
-/// matrix-vector products (`runtime::gemv`): `C = A·b` for a column, `C^T = B^T·a^T` for a row;
-/// with `k == 1`, the outer product.
+/// matrix-vector products (`runtime::gemv`): `C = A·b` for a column, `C^T = B^T·a^T` for a row.
 fn gemv_into(
     dtype: DType,
     a: &(Arc<Buffer>, View),
@@ -443,9 +442,7 @@ fn gemv_into(
                 let pa = (a.0.as_ptr() as *const $t).offset(va.offset);
                 let pb = (b.0.as_ptr() as *const $t).offset(vb.offset);
                 let pc = out.as_mut_ptr() as *mut $t;
-                if k == 1 && m > 1 && n > 1 {
-                    super::gemv::outer(pa, ars, pb, bcs, pc, (m, n));
-                } else if n == 1 {
+                if n == 1 {
                     super::gemv::gemv(pa, (m, k, ars, acs), pb, brs, pc, 1);
                 } else {
                     super::gemv::gemv(pb, (n, k, bcs, brs), pa, acs, pc, 1);
