@@ -61,7 +61,7 @@ fn reason_text(r: Reason) -> &'static str {
 }
 
 /// The fusion plan as text: one block per step with its nodes, loops, bytes and FLOPs.
-pub fn plan_text(g: &Graph, plan: &Plan, backend: crate::eval::MatmulBackend) -> String {
+pub(crate) fn plan_text(g: &Graph, plan: &Plan, backend: crate::eval::MatmulBackend) -> String {
     let kernels = plan
         .steps
         .iter()
@@ -203,7 +203,7 @@ fn prologue_choice(
 }
 
 /// Full explanation: graph, plan, each kernel's IR and CLIF (and machine code if asked).
-pub fn explain(
+pub(crate) fn explain(
     g: &Graph,
     plan: &Plan,
     disasm: bool,
@@ -236,7 +236,7 @@ pub fn explain(
 }
 
 /// Prints what `LAZYNP_DEBUG` asks for after an evaluation.
-pub fn report(
+pub(crate) fn report(
     g: &Graph,
     plan: &Plan,
     timings: &[StepTiming],

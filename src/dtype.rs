@@ -301,6 +301,17 @@ impl Scalar {
         }
     }
 
+    /// The value as f32, rounded once (an int64 above 2^24 must not round through f64 first:
+    /// `2^54 + 2^30 + 1` would round to even twice and land one ulp off NumPy).
+    pub fn as_f32(self) -> f32 {
+        match self {
+            Scalar::Bool(b) => b as u8 as f32,
+            Scalar::Int(i) => crate::semantics::i64_to_f32(i),
+            Scalar::UInt(u) => crate::semantics::u64_to_f32(u),
+            Scalar::Float(f) => f as f32,
+        }
+    }
+
     /// The value as i64 with NumPy's float->int conversion (truncation; NaN and out-of-range
     /// values give `i64::MIN`, as x86 NumPy does).
     pub fn as_i64(self) -> i64 {
@@ -347,7 +358,7 @@ impl Scalar {
         match dtype {
             DType::Bool => Scalar::Bool(self.as_bool()),
             DType::F64 => Scalar::Float(self.as_f64()),
-            DType::F32 => Scalar::Float(self.as_f64() as f32 as f64),
+            DType::F32 => Scalar::Float(self.as_f32() as f64),
             DType::I64 => Scalar::Int(self.as_i64()),
             DType::I32 => Scalar::Int(self.int_bits(32) as i32 as i64),
             DType::I16 => Scalar::Int(self.int_bits(32) as i16 as i64),
@@ -373,46 +384,7 @@ impl Scalar {
     }
 }
 
-/// 2^63 as f64.
-pub(crate) const TWO63: f64 = 9_223_372_036_854_775_808u64 as f64;
-
-/// x86 `cvttsd2si` semantics: truncation, NaN/out of range -> i64::MIN.
-pub(crate) fn float_to_i64(f: f64) -> i64 {
-    if f.is_nan() || !(-TWO63..TWO63).contains(&f) {
-        i64::MIN
-    } else {
-        f as i64
-    }
-}
-
-/// x86 `cvttsd2si` 32-bit semantics.
-pub(crate) fn float_to_i32(f: f64) -> i32 {
-    if f.is_nan() || !(-2147483648.0..2147483648.0).contains(&f) {
-        i32::MIN
-    } else {
-        f as i32
-    }
-}
-
-/// NumPy's float -> uint64 on x86: values below 2^63 (and NaN) go through i64, larger ones
-/// subtract 2^63 first and set the top bit (so +inf and values >= 2^64 give 0).
-pub(crate) fn float_to_u64(f: f64) -> u64 {
-    if f >= TWO63 {
-        float_to_i64(f - TWO63) as u64 ^ (1u64 << 63)
-    } else {
-        float_to_i64(f) as u64
-    }
-}
-
-/// NumPy's float -> uint32 on x86, the 32-bit analogue of [`float_to_u64`]: NaN and values
-/// below -2^31 give 2^31; +inf and values >= 2^32 give 0.
-pub(crate) fn float_to_u32(f: f64) -> u32 {
-    if f >= 2147483648.0 {
-        float_to_i32(f - 2147483648.0) as u32 ^ (1u32 << 31)
-    } else {
-        float_to_i32(f) as u32
-    }
-}
+pub(crate) use crate::semantics::{float_to_i32, float_to_i64, float_to_u32, float_to_u64};
 
 macro_rules! impl_element {
     ($t:ty, $dt:ident, $variant:ident, $conv:ident) => {

@@ -105,8 +105,8 @@ pub enum Error {
     /// A gather index outside the axis.
     #[error("index {index} is out of bounds for axis {axis} with size {size}")]
     IndexOutOfBounds {
-        /// The offending index.
-        index: i64,
+        /// The offending index (wide enough for any `i64` or `u64` index).
+        index: i128,
         /// The axis.
         axis: usize,
         /// Its extent.
@@ -130,6 +130,32 @@ pub enum Error {
     /// An I/O failure.
     #[error("I/O error: {0}")]
     Io(String),
+    /// A shape whose element count or byte size does not fit in `isize` (NumPy's wording).
+    #[error(
+        "array is too big; `arr.size * arr.dtype.itemsize` is larger than the maximum possible size (shape {}, itemsize {itemsize})",
+        tuple(.shape, ", ")
+    )]
+    TooBig {
+        /// The requested shape.
+        shape: Vec<usize>,
+        /// Bytes per element.
+        itemsize: usize,
+    },
+    /// More dimensions than NumPy supports ([`crate::shape::MAX_DIMS`]).
+    #[error("maximum supported dimension for an ndarray is currently 64, found {ndim}")]
+    TooManyDims {
+        /// The requested number of dimensions.
+        ndim: usize,
+    },
+    /// An allocation the system refused (NumPy's `ArrayMemoryError`).
+    #[error("Unable to allocate {} for an array buffer ({bytes} bytes requested)", fmt_bytes(*.bytes))]
+    OutOfMemory {
+        /// Bytes requested.
+        bytes: usize,
+    },
+    /// An integer raised to a negative integer power.
+    #[error("Integers to negative integer powers are not allowed.")]
+    NegativeIntegerPower,
     /// A JIT compilation failure (a bug: please report it with `LAZYNP_DEBUG=5`).
     #[error("JIT compilation failed: {0}")]
     Compile(String),
@@ -156,5 +182,21 @@ fn fmt_reshape(shape: &[isize]) -> String {
             let parts: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
             format!("({})", parts.join(", "))
         }
+    }
+}
+
+/// NumPy's human-readable byte count (`8.00 TiB`).
+fn fmt_bytes(bytes: usize) -> String {
+    const UNITS: [&str; 7] = ["bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    let mut v = bytes as f64;
+    let mut u = 0;
+    while v >= 1024.0 && u + 1 < UNITS.len() {
+        v /= 1024.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{bytes} bytes")
+    } else {
+        format!("{v:.2} {}", UNITS[u])
     }
 }

@@ -85,8 +85,13 @@ impl EvalOptions {
 }
 
 /// Evaluates every pending node reachable from `roots` that must be stored (the roots and
-/// nodes still reachable from other handles), and stores the results in the nodes.
-pub fn evaluate(roots: &[NodeRef], opts: &EvalOptions) -> Result<()> {
+/// nodes still reachable from other handles), and stores the results in the nodes. A failed
+/// buffer allocation is an `Err` ([`crate::Error::OutOfMemory`]), never an abort.
+pub(crate) fn evaluate(roots: &[NodeRef], opts: &EvalOptions) -> Result<()> {
+    crate::runtime::buffer::catch_alloc(|| evaluate_inner(roots, opts))
+}
+
+fn evaluate_inner(roots: &[NodeRef], opts: &EvalOptions) -> Result<()> {
     let g = Graph::lower(roots);
     if !g.materialize.iter().any(|&m| m) {
         return Ok(());

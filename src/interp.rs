@@ -7,6 +7,7 @@ use crate::dtype::{DType, Element, Scalar};
 use crate::error::{Error, Result};
 use crate::ir::{BinaryOp, Graph, Op, ReduceOp, UnaryOp};
 use crate::runtime::Buffer;
+use crate::semantics;
 use crate::shape::View;
 use crate::with_dtype;
 use std::sync::Arc;
@@ -65,11 +66,15 @@ pub fn eval_node(
         Op::Data => unreachable!("data nodes are realised"),
         Op::Const(s) => Buffer::from_scalars(dtype, std::iter::repeat_n(*s, size)),
         Op::Unary(u) => unary(*u, ins[0], dtype),
-        Op::Binary(b) => binary(*b, ins[0], ins[1], dtype),
+        Op::Binary(b) => {
+            if *b == BinaryOp::Pow && dtype.is_int() {
+                check_int_pow(ins[1])?;
+            }
+            binary(*b, ins[0], ins[1], dtype)
+        }
         Op::Where => with_dtype!(dtype, T => {
             let (c, a, b) = (ins[0].as_slice::<bool>(), ins[1].as_slice::<T>(), ins[2].as_slice::<T>());
-            let v: Vec<T> = (0..size).map(|i| if c[i] { a[i] } else { b[i] }).collect();
-            Buffer::from_slice(&v)
+            filled::<T>(size, (0..size).map(|i| if c[i] { a[i] } else { b[i] }))
         }),
         Op::Cast(d) => cast(ins[0], *d),
         Op::View(v) => gather_view(ins[0], v),
@@ -108,28 +113,40 @@ pub fn for_each_index(shape: &[usize], mut f: impl FnMut(&[usize])) {
 pub fn gather_view(base: &Buffer, v: &View) -> Buffer {
     with_dtype!(base.dtype(), T => {
         let src = base.as_slice::<T>();
-        let mut out = Vec::with_capacity(v.shape.iter().product());
-        for_each_index(&v.shape, |idx| out.push(src[v.index(idx) as usize]));
-        Buffer::from_slice(&out)
+        let mut out = Buffer::zeroed(T::DTYPE, v.shape.iter().product());
+        let dst = out.as_mut_slice::<T>();
+        let mut k = 0;
+        for_each_index(&v.shape, |idx| {
+            dst[k] = src[v.index(idx) as usize];
+            k += 1;
+        });
+        out
     })
 }
 
 fn cast(x: &Buffer, to: DType) -> Buffer {
     with_dtype!(to, T => {
-        let v: Vec<T> = x.to_vec_cast::<T>();
-        Buffer::from_slice(&v)
+        filled::<T>(x.len(), (0..x.len()).map(|i| T::from_scalar(x.get(i))))
     })
 }
 
 fn map<T: Element, U: Element>(x: &Buffer, f: impl Fn(T) -> U) -> Buffer {
-    let v: Vec<U> = x.as_slice::<T>().iter().map(|&a| f(a)).collect();
-    Buffer::from_slice(&v)
+    filled::<U>(x.len(), x.as_slice::<T>().iter().map(|&a| f(a)))
+}
+
+/// A new buffer of `n` elements from `values`. Allocated as a buffer, not a `Vec` first: a
+/// failed allocation ends the evaluation with `Error::OutOfMemory` instead of aborting.
+fn filled<T: Element>(n: usize, values: impl Iterator<Item = T>) -> Buffer {
+    let mut out = Buffer::zeroed(T::DTYPE, n);
+    for (dst, v) in out.as_mut_slice::<T>().iter_mut().zip(values) {
+        *dst = v;
+    }
+    out
 }
 
 fn zip<T: Element, U: Element>(a: &Buffer, b: &Buffer, f: impl Fn(T, T) -> U) -> Buffer {
     let (a, b) = (a.as_slice::<T>(), b.as_slice::<T>());
-    let v: Vec<U> = a.iter().zip(b).map(|(&x, &y)| f(x, y)).collect();
-    Buffer::from_slice(&v)
+    filled::<U>(a.len(), a.iter().zip(b).map(|(&x, &y)| f(x, y)))
 }
 
 /// Float arithmetic shared by f32 and f64 (NumPy's C loops, in Rust).
@@ -187,20 +204,8 @@ macro_rules! impl_float {
                     BinaryOp::Pow => a.powf(b),
                     // NumPy returns the second operand when the two compare equal
                     // (maximum(-0.0, 0.0) is 0.0, maximum(0.0, -0.0) is -0.0).
-                    BinaryOp::Maximum => {
-                        if a > b || a.is_nan() {
-                            a
-                        } else {
-                            b
-                        }
-                    }
-                    BinaryOp::Minimum => {
-                        if a < b || a.is_nan() {
-                            a
-                        } else {
-                            b
-                        }
-                    }
+                    BinaryOp::Maximum => semantics::maximum(a, b),
+                    BinaryOp::Minimum => semantics::minimum(a, b),
                     _ => unreachable!("{op:?} is not float arithmetic"),
                 }
             }
@@ -210,38 +215,7 @@ macro_rules! impl_float {
 impl_float!(f32);
 impl_float!(f64);
 
-/// NumPy's `npy_floor_divide` for floats (computed in f64, exact for f32 inputs).
-pub fn float_floor_div(a: f64, b: f64) -> f64 {
-    if b == 0.0 {
-        return a / b;
-    }
-    let m = a % b;
-    let mut div = (a - m) / b;
-    if m != 0.0 && ((b < 0.0) != (m < 0.0)) {
-        div -= 1.0;
-    }
-    if div == 0.0 {
-        return (0.0f64).copysign(a / b);
-    }
-    let mut fl = div.floor();
-    if div - fl > 0.5 {
-        fl += 1.0;
-    }
-    fl
-}
-
-/// NumPy's `npy_remainder` for floats: the result has the divisor's sign.
-pub fn float_mod(a: f64, b: f64) -> f64 {
-    if b == 0.0 {
-        return a % b; // NaN
-    }
-    let m = a % b;
-    if m != 0.0 {
-        if (b < 0.0) != (m < 0.0) { m + b } else { m }
-    } else {
-        (0.0f64).copysign(b)
-    }
-}
+pub use crate::semantics::{float_floor_div, float_mod};
 
 /// Integer arithmetic shared by the eight integer types, widened to i128 where it helps.
 pub trait Int: Element + Ord {
@@ -261,33 +235,11 @@ macro_rules! impl_int {
                     BinaryOp::Add => a.wrapping_add(b),
                     BinaryOp::Sub => a.wrapping_sub(b),
                     BinaryOp::Mul => a.wrapping_mul(b),
-                    BinaryOp::FloorDiv => {
-                        if b == 0 {
-                            0
-                        } else if $signed && b == (0 as $t).wrapping_sub(1) {
-                            a.wrapping_neg()
-                        } else {
-                            let q = a / b;
-                            if (a % b != 0) && ((a < 0) != (b < 0)) {
-                                q - 1
-                            } else {
-                                q
-                            }
-                        }
-                    }
-                    BinaryOp::Mod => {
-                        if b == 0 || ($signed && b == (0 as $t).wrapping_sub(1)) {
-                            0
-                        } else {
-                            let r = a % b;
-                            if r != 0 && ((r < 0) != (b < 0)) {
-                                r + b
-                            } else {
-                                r
-                            }
-                        }
-                    }
-                    BinaryOp::Pow => int_pow(a as i128, b as i128) as $t,
+                    // Widened to i128, truncated back: NumPy's wrapping (MIN // -1 == MIN).
+                    BinaryOp::FloorDiv => semantics::int_floor_div(a as i128, b as i128) as $t,
+                    BinaryOp::Mod => semantics::int_mod(a as i128, b as i128) as $t,
+                    // Negative exponents are rejected before (`check_int_pow`).
+                    BinaryOp::Pow => semantics::int_pow(a as i128, b as i128).unwrap_or(0) as $t,
                     BinaryOp::Maximum => a.max(b),
                     BinaryOp::Minimum => a.min(b),
                     BinaryOp::And => a & b,
@@ -339,31 +291,21 @@ impl_int!(u16, false);
 impl_int!(u32, false);
 impl_int!(u64, false);
 
-/// Integer power by squaring, wrapping in the caller's width. Negative exponents (NumPy raises
-/// "Integers to negative integer powers are not allowed") give `1/a` truncated: 1, -1 or 0.
-pub fn int_pow(a: i128, e: i128) -> i128 {
-    if e < 0 {
-        return match a {
-            1 => 1,
-            -1 => {
-                if e % 2 == 0 {
-                    1
-                } else {
-                    -1
-                }
-            }
-            _ => 0,
-        };
+/// NumPy raises for an integer power with any negative exponent: checks the exponents of an
+/// integer `Pow` before it is computed.
+fn check_int_pow(exponents: &Buffer) -> Result<()> {
+    let negative = match exponents.dtype() {
+        DType::I8 => exponents.as_slice::<i8>().iter().any(|&e| e < 0),
+        DType::I16 => exponents.as_slice::<i16>().iter().any(|&e| e < 0),
+        DType::I32 => exponents.as_slice::<i32>().iter().any(|&e| e < 0),
+        DType::I64 => exponents.as_slice::<i64>().iter().any(|&e| e < 0),
+        _ => false,
+    };
+    if negative {
+        Err(Error::NegativeIntegerPower)
+    } else {
+        Ok(())
     }
-    let (mut base, mut e, mut acc) = (a as u128, e as u128, 1u128);
-    while e > 0 {
-        if e & 1 == 1 {
-            acc = acc.wrapping_mul(base);
-        }
-        base = base.wrapping_mul(base);
-        e >>= 1;
-    }
-    acc as i128
 }
 
 fn unary(op: UnaryOp, x: &Buffer, out: DType) -> Buffer {
@@ -372,12 +314,12 @@ fn unary(op: UnaryOp, x: &Buffer, out: DType) -> Buffer {
         UnaryOp::IsNan => match dt {
             DType::F32 => map(x, |a: f32| a.is_nan()),
             DType::F64 => map(x, |a: f64| a.is_nan()),
-            _ => Buffer::from_slice(&vec![false; x.len()]),
+            _ => filled::<bool>(x.len(), std::iter::repeat(false)),
         },
         UnaryOp::IsFinite => match dt {
             DType::F32 => map(x, |a: f32| a.is_finite()),
             DType::F64 => map(x, |a: f64| a.is_finite()),
-            _ => Buffer::from_slice(&vec![true; x.len()]),
+            _ => filled::<bool>(x.len(), std::iter::repeat(true)),
         },
         _ => {
             debug_assert_eq!(out, dt);
@@ -486,6 +428,9 @@ fn rows_last(x: &Buffer, shape: &[usize], axes: &[usize]) -> (usize, usize, Buff
 pub fn pairwise_sum<T: Float>(v: &[T]) -> T {
     let add = |a: T, b: T| a.binary(b, BinaryOp::Add);
     let zero = T::from_scalar(Scalar::Float(0.0));
+    if v.is_empty() {
+        return zero; // NumPy's identity: an empty sum is +0.0
+    }
     if v.len() < 8 {
         // NumPy starts from -0.0 so that a sum of negative zeros stays -0.0.
         let mut s = T::from_scalar(Scalar::Float(-0.0));
@@ -523,33 +468,28 @@ fn reduce(op: ReduceOp, x: &Buffer, shape: &[usize], axes: &[usize], out: DType)
     match op {
         ReduceOp::All | ReduceOp::Any => {
             let v = data.as_slice::<bool>();
-            let r: Vec<bool> = (0..outer)
-                .map(|o| {
-                    let row = &v[o * inner..(o + 1) * inner];
-                    if op == ReduceOp::All {
-                        row.iter().all(|&b| b)
-                    } else {
-                        row.iter().any(|&b| b)
-                    }
-                })
-                .collect();
-            Buffer::from_slice(&r)
+            let r = (0..outer).map(|o| {
+                let row = &v[o * inner..(o + 1) * inner];
+                if op == ReduceOp::All {
+                    row.iter().all(|&b| b)
+                } else {
+                    row.iter().any(|&b| b)
+                }
+            });
+            filled::<bool>(outer, r)
         }
         ReduceOp::ArgMax | ReduceOp::ArgMin => with_dtype!(data.dtype(), T => {
             let v = data.as_slice::<T>();
-            let r: Vec<i64> = (0..outer)
-                .map(|o| arg_extreme(&v[o * inner..(o + 1) * inner], op == ReduceOp::ArgMax))
-                .collect();
-            Buffer::from_slice(&r)
+            let r = (0..outer)
+                .map(|o| arg_extreme(&v[o * inner..(o + 1) * inner], op == ReduceOp::ArgMax));
+            filled::<i64>(outer, r)
         }),
         ReduceOp::Sum | ReduceOp::Prod | ReduceOp::Max | ReduceOp::Min => {
             debug_assert_eq!(out, data.dtype());
             with_dtype!(out, T => {
                 let v = data.as_slice::<T>();
-                let r: Vec<T> = (0..outer)
-                    .map(|o| fold_row::<T>(op, &v[o * inner..(o + 1) * inner]))
-                    .collect();
-                Buffer::from_slice(&r)
+                let r = (0..outer).map(|o| fold_row::<T>(op, &v[o * inner..(o + 1) * inner]));
+                filled::<T>(outer, r)
             })
         }
     }
@@ -714,11 +654,15 @@ fn take(x: &Buffer, shape: &[usize], idx: &Buffer, axis: usize) -> Result<Buffer
     let n = shape[axis];
     let outer: usize = shape[..axis].iter().product();
     let inner: usize = shape[axis + 1..].iter().product::<usize>() * x.dtype().size();
-    let indices = idx.as_slice::<i64>();
+    // Indices arrive as int64, or as uint64 (not cast: 2^64 - 1 must not become -1).
+    let indices: Vec<i128> = match idx.dtype() {
+        DType::U64 => idx.as_slice::<u64>().iter().map(|&i| i as i128).collect(),
+        _ => idx.as_slice::<i64>().iter().map(|&i| i as i128).collect(),
+    };
     let mut norm = Vec::with_capacity(indices.len());
-    for &i in indices {
-        let k = if i < 0 { i + n as i64 } else { i };
-        if k < 0 || k >= n as i64 {
+    for &i in &indices {
+        let k = if i < 0 { i + n as i128 } else { i };
+        if k < 0 || k >= n as i128 {
             return Err(Error::IndexOutOfBounds {
                 index: i,
                 axis,
@@ -727,10 +671,10 @@ fn take(x: &Buffer, shape: &[usize], idx: &Buffer, axis: usize) -> Result<Buffer
         }
         norm.push(k as usize);
     }
-    let mut out = Buffer::zeroed(
+    let mut out = Buffer::try_zeroed(
         x.dtype(),
         outer * indices.len() * inner / x.dtype().size().max(1),
-    );
+    )?;
     let dst = out.as_bytes_mut();
     let src = x.as_bytes();
     let mut pos = 0;
@@ -750,7 +694,8 @@ fn matmul(a: &Buffer, b: &Buffer, sa: &[usize], sb: &[usize], dtype: DType) -> B
     let batch: usize = sa[..nd - 2].iter().product();
     with_dtype!(dtype, T => {
         let (x, y) = (a.as_slice::<T>(), b.as_slice::<T>());
-        let mut out = vec![T::default(); batch * m * n];
+        let mut buf = Buffer::zeroed(T::DTYPE, batch * m * n);
+        let out = buf.as_mut_slice::<T>();
         for bi in 0..batch {
             let (xo, yo, oo) = (bi * m * k, bi * k * n, bi * m * n);
             for i in 0..m {
@@ -760,7 +705,7 @@ fn matmul(a: &Buffer, b: &Buffer, sa: &[usize], sb: &[usize], dtype: DType) -> B
                 }
             }
         }
-        Buffer::from_slice(&out)
+        buf
     })
 }
 

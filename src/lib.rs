@@ -12,6 +12,11 @@
 //! ```
 #![warn(missing_docs)]
 
+// The user API. Compiler and runtime internals are crate-private: the graph, the passes, the
+// Kernel IR, the interpreter and the executor. What the benchmarks and the GEMM tests drive
+// directly (`codegen::{math, matmul}`, `runtime::{mat, matmul, gemm_lib, matmul_dispatch}`) is
+// `#[doc(hidden)]` and either safe (values, compiled code behind `unsafe fn` pointers) or an
+// `unsafe fn` whose contract is written down: no safe call reaches out-of-bounds memory.
 pub mod array;
 #[doc(hidden)]
 pub mod codegen;
@@ -21,11 +26,13 @@ pub mod error;
 pub mod eval;
 mod fxhash;
 pub mod hashing;
-pub mod interp;
-pub mod ir;
-pub mod kernel;
-pub mod passes;
+pub(crate) mod interp;
+pub(crate) mod ir;
+pub(crate) mod kernel;
+pub(crate) mod passes;
+#[doc(hidden)]
 pub mod runtime;
+pub mod semantics;
 pub mod shape;
 
 pub use array::io::{load, load_npz, savez, savez_compressed};
@@ -38,7 +45,8 @@ pub mod linalg {
 pub use array::random;
 pub use array::{
     Array, Axes, IntoArrayData, IntoScalar, SliceArg, SliceInfo, arange, array, concatenate, eye,
-    full, linspace, maximum, minimum, ones, scalar, split, stack, where_, zeros, zeros_like,
+    full, linspace, maximum, minimum, ones, scalar, split, stack, try_arange, try_concatenate,
+    try_eye, try_full, try_linspace, try_zeros, where_, zeros, zeros_like,
 };
 pub use dtype::{DType, Element, Kind, Scalar, promote, promote_weak};
 pub use error::{Error, Result};

@@ -26,13 +26,55 @@ impl Shape {
     }
 }
 
+/// Most dimensions an array may have (NumPy's `NPY_MAXDIMS`).
+pub const MAX_DIMS: usize = 64;
+
+/// Checks that an array of `dims` and `itemsize`-byte elements can exist: at most
+/// [`MAX_DIMS`] dimensions and a byte size (`size * itemsize`) that fits in `isize`, as NumPy
+/// requires. Returns the element count. Every node is built from a checked shape, so index and
+/// stride arithmetic on views of it cannot overflow.
+///
+/// ```
+/// use lazynp::shape::check_shape;
+/// assert_eq!(check_shape(&[2, 3], 8), Ok(6));
+/// assert!(check_shape(&[1 << 32, 1 << 32], 1).is_err());
+/// assert!(check_shape(&[0, usize::MAX >> 1], 8).is_ok()); // empty arrays have no bytes
+/// assert!(check_shape(&[0, usize::MAX], 8).is_err()); // but extents must fit in isize
+/// assert!(check_shape(&[1; 65], 1).is_err());
+/// ```
+pub fn check_shape(dims: &[usize], itemsize: usize) -> Result<usize> {
+    if dims.len() > MAX_DIMS {
+        return Err(Error::TooManyDims { ndim: dims.len() });
+    }
+    let too_big = || Error::TooBig {
+        shape: dims.to_vec(),
+        itemsize,
+    };
+    if dims.contains(&0) {
+        // NumPy still requires each extent to fit in isize.
+        return if dims.iter().all(|&d| d <= isize::MAX as usize) {
+            Ok(0)
+        } else {
+            Err(too_big())
+        };
+    }
+    let mut size = 1usize;
+    for &d in dims {
+        size = size.checked_mul(d).ok_or_else(too_big)?;
+    }
+    match size.checked_mul(itemsize.max(1)) {
+        Some(b) if b <= isize::MAX as usize => Ok(size),
+        _ => Err(too_big()),
+    }
+}
+
 /// C-order strides in elements for `dims`.
 pub fn c_strides(dims: &[usize]) -> Vec<isize> {
     let mut strides = vec![0isize; dims.len()];
     let mut acc = 1isize;
     for (s, &d) in strides.iter_mut().zip(dims).rev() {
         *s = acc;
-        acc *= d.max(1) as isize;
+        acc = acc.saturating_mul(d.max(1) as isize);
     }
     strides
 }
@@ -121,12 +163,13 @@ pub fn broadcast_shapes(shapes: &[&[usize]]) -> Result<Vec<usize>> {
     match shapes {
         [] => Ok(vec![]),
         [a] => Ok(a.to_vec()),
-        [a, b] => broadcast_pair(a, b).ok_or_else(err),
         [a, rest @ ..] => {
             let mut out = a.to_vec();
             for s in rest {
                 out = broadcast_pair(&out, s).ok_or_else(err)?;
             }
+            // Two shapes that exist can broadcast to one that cannot ([n, 1] with [1, n]).
+            check_shape(&out, 1)?;
             Ok(out)
         }
     }
@@ -185,6 +228,39 @@ impl View {
             .all(|(&d, (&s, &w))| d == 1 || s == w)
     }
 
+    /// True if every element this view reads lies in a base of `len` elements (an empty view
+    /// reads nothing). Computed in `i128`, so no stride or extent can overflow it: this is the
+    /// check that makes a lying view an error instead of an out-of-bounds read.
+    ///
+    /// ```
+    /// use lazynp::shape::View;
+    /// let v = View::contiguous(&[2, 3]);
+    /// assert!(v.fits(6) && !v.fits(5));
+    /// let mut rev = v.clone();
+    /// rev.strides[1] = -1;
+    /// assert!(!rev.fits(6)); // reads index -1
+    /// rev.offset = 2;
+    /// assert!(rev.fits(6));
+    /// ```
+    pub fn fits(&self, len: usize) -> bool {
+        if self.shape.len() != self.strides.len() {
+            return false;
+        }
+        if self.shape.contains(&0) {
+            return true;
+        }
+        let (mut lo, mut hi) = (self.offset as i128, self.offset as i128);
+        for (&d, &s) in self.shape.iter().zip(&self.strides) {
+            let span = (d as i128 - 1) * s as i128;
+            if span < 0 {
+                lo += span;
+            } else {
+                hi += span;
+            }
+        }
+        lo >= 0 && hi < len as i128
+    }
+
     /// The base index of multi-index `idx`.
     pub fn index(&self, idx: &[usize]) -> isize {
         self.offset
@@ -211,7 +287,9 @@ impl View {
             v.offset += start as isize * v.strides[axis];
         }
         v.shape[axis] = len;
-        v.strides[axis] *= step;
+        // With two or more elements |stride * step| spans at most the base; with fewer the
+        // stride is never used (a huge step must not overflow it).
+        v.strides[axis] = v.strides[axis].checked_mul(step).unwrap_or(0);
         v
     }
 

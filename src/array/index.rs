@@ -44,10 +44,16 @@ impl Array {
             });
         }
         let ax = normalize_axis(axis, self.ndim())?;
-        let idx = cast(indices, DType::I64);
+        // uint64 indices stay uint64 (the gather reads both): a cast would wrap 2^64 - 1 to -1.
+        let idx = if indices.dtype() == DType::U64 {
+            indices.clone()
+        } else {
+            cast(indices, DType::I64)
+        };
         let mut shape = self.shape()[..ax].to_vec();
         shape.extend_from_slice(indices.shape());
         shape.extend_from_slice(&self.shape()[ax + 1..]);
+        crate::shape::check_shape(&shape, self.dtype().size())?;
         Ok(Array::build(
             Op::Take { axis: ax },
             self.dtype(),
@@ -94,7 +100,7 @@ impl Array {
             .filter(|(_, b)| **b)
             .map(|(i, _)| i)
             .collect();
-        let mut out = Buffer::zeroed(self.dtype(), sel.len() * inner);
+        let mut out = Buffer::try_zeroed(self.dtype(), sel.len() * inner)?;
         let (src, dst) = (data.as_bytes(), out.as_bytes_mut());
         for (j, &i) in sel.iter().enumerate() {
             dst[j * inner * es..(j + 1) * inner * es]

@@ -69,6 +69,11 @@ impl Array {
                 }
             })?;
         let dtype = promote(a.dtype(), b.dtype());
+        for (r, c) in [(m, k1), (k1, n), (m, n)] {
+            let mut s = batch.clone();
+            s.extend([r, c]);
+            crate::shape::check_shape(&s, dtype.size())?;
+        }
         let with = |x: &Array, r: usize, c: usize| {
             let mut s = batch.clone();
             s.extend([r, c]);
@@ -201,7 +206,7 @@ pub fn inv(m: &Array) -> Result<Array> {
     for mat in data.chunks(n * n) {
         out.extend(invert(mat, n)?);
     }
-    let buf = Buffer::from_slice(&out);
+    let buf = Buffer::try_from_slice(&out)?;
     Ok(cast(&Array::from_buffer(buf, m.shape().to_vec())?, out_dt))
 }
 

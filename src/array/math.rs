@@ -365,6 +365,7 @@ pub(crate) fn try_where(cond: &Array, a: Operand, b: Operand) -> Result<Array> {
     let (a, b) = (to_array(a)?, to_array(b)?);
     let c = cast(cond, DType::Bool);
     let shape = broadcast_shapes(&[c.shape(), a.shape(), b.shape()])?;
+    crate::shape::check_shape(&shape, dt.size())?;
     let (c, a, b) = (
         broadcast(&c, &shape),
         broadcast(&a, &shape),

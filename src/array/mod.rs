@@ -12,10 +12,11 @@ pub mod random;
 mod reduce;
 
 pub use creation::{
-    IntoArrayData, arange, array, eye, full, linspace, ones, scalar, zeros, zeros_like,
+    IntoArrayData, arange, array, eye, full, linspace, ones, scalar, try_arange, try_eye, try_full,
+    try_linspace, try_zeros, zeros, zeros_like,
 };
 pub use math::{maximum, minimum, where_};
-pub use movement::{SliceArg, SliceInfo, concatenate, split, stack};
+pub use movement::{SliceArg, SliceInfo, concatenate, split, stack, try_concatenate};
 pub use ops::IntoScalar;
 pub use reduce::Axes;
 
@@ -59,13 +60,12 @@ impl Array {
         &self.0
     }
 
-    /// The graph node behind this handle (for inspection tools and tests).
-    #[doc(hidden)]
-    pub fn node_for_debug(&self) -> NodeRef {
-        self.0.clone()
-    }
-
-    /// Builds a pending node with the given inputs.
+    /// Builds a pending node with the given inputs. Panics (at the caller, with NumPy's
+    /// message) if the shape has more than 64 dimensions or its byte size overflows `isize`:
+    /// builders that can produce such a shape from valid inputs check it first with
+    /// [`crate::shape::check_shape`] in their `try_` twin; this is the backstop that keeps every
+    /// node's size arithmetic in range.
+    #[track_caller]
     pub(crate) fn build(op: Op, dtype: DType, shape: Vec<usize>, inputs: &[&Array]) -> Array {
         Array(Node::new(
             op,
@@ -76,9 +76,9 @@ impl Array {
     }
 
     /// An array holding `buffer` with `shape` (sizes must agree).
-    pub fn from_buffer(buffer: Buffer, shape: impl Into<Shape>) -> Result<Array> {
+    pub(crate) fn from_buffer(buffer: Buffer, shape: impl Into<Shape>) -> Result<Array> {
         let shape = shape.into().0;
-        if buffer.len() != shape.iter().product::<usize>() {
+        if buffer.len() != crate::shape::check_shape(&shape, buffer.dtype().size())? {
             return Err(Error::DataLength {
                 len: buffer.len(),
                 shape,
@@ -317,6 +317,7 @@ impl Array {
     }
 
     /// Builds a view node over `base` (or returns `base` itself for an identity view).
+    #[track_caller]
     pub(crate) fn view_of(base: &Array, v: View) -> Array {
         if v.shape.as_slice() == base.shape() && v.is_contiguous() && v.offset == 0 {
             return base.clone();

@@ -17,17 +17,18 @@ pub trait IntoReshape {
 macro_rules! impl_into_reshape {
     ($($t:ty),*) => {$(
         impl<const N: usize> IntoReshape for [$t; N] {
-            fn dims(self) -> Vec<isize> { self.iter().map(|&d| d as isize).collect() }
+            fn dims(self) -> Vec<isize> { self.iter().map(|&d| d.to_isize()).collect() }
         }
         impl IntoReshape for Vec<$t> {
-            fn dims(self) -> Vec<isize> { self.iter().map(|&d| d as isize).collect() }
+            fn dims(self) -> Vec<isize> { self.iter().map(|&d| d.to_isize()).collect() }
         }
         impl IntoReshape for &[$t] {
-            fn dims(self) -> Vec<isize> { self.iter().map(|&d| d as isize).collect() }
+            fn dims(self) -> Vec<isize> { self.iter().map(|&d| d.to_isize()).collect() }
         }
     )*};
 }
 impl_into_reshape!(usize, i32, i64, isize);
+// (`to_isize` saturates: an extent beyond `isize::MAX` cannot match any array's size.)
 
 /// One entry of [`s!`](crate::s): an index, a range with optional step, or a new axis.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -67,29 +68,48 @@ impl SliceArg {
     }
 }
 
+/// A bound given as any Rust integer, clamped into `isize`. Clamping keeps NumPy's meaning:
+/// slice bounds are clamped to the axis anyway, and an index beyond `isize::MAX` is out of
+/// bounds either way (the error then names `isize::MAX`).
+trait ToIsize: Copy {
+    fn to_isize(self) -> isize;
+}
+macro_rules! impl_to_isize {
+    ($($t:ty),*) => {$(
+        impl ToIsize for $t {
+            fn to_isize(self) -> isize {
+                isize::try_from(self).unwrap_or(if self > 0 as $t { isize::MAX } else { isize::MIN })
+            }
+        }
+    )*};
+}
+impl_to_isize!(i32, i64, isize, usize);
+
 macro_rules! impl_slice_arg {
     ($($t:ty),*) => {$(
         impl From<$t> for SliceArg {
-            fn from(i: $t) -> Self { SliceArg::Index(i as isize) }
+            fn from(i: $t) -> Self { SliceArg::Index(i.to_isize()) }
         }
         impl From<std::ops::Range<$t>> for SliceArg {
             fn from(r: std::ops::Range<$t>) -> Self {
-                SliceArg::Range { start: Some(r.start as isize), stop: Some(r.end as isize), step: 1 }
+                SliceArg::Range { start: Some(r.start.to_isize()), stop: Some(r.end.to_isize()), step: 1 }
             }
         }
         impl From<std::ops::RangeFrom<$t>> for SliceArg {
             fn from(r: std::ops::RangeFrom<$t>) -> Self {
-                SliceArg::Range { start: Some(r.start as isize), stop: None, step: 1 }
+                SliceArg::Range { start: Some(r.start.to_isize()), stop: None, step: 1 }
             }
         }
         impl From<std::ops::RangeTo<$t>> for SliceArg {
             fn from(r: std::ops::RangeTo<$t>) -> Self {
-                SliceArg::Range { start: None, stop: Some(r.end as isize), step: 1 }
+                SliceArg::Range { start: None, stop: Some(r.end.to_isize()), step: 1 }
             }
         }
         impl From<std::ops::RangeInclusive<$t>> for SliceArg {
             fn from(r: std::ops::RangeInclusive<$t>) -> Self {
-                SliceArg::Range { start: Some(*r.start() as isize), stop: Some(*r.end() as isize + 1), step: 1 }
+                // `..=-1` is not "to the end": stop -1 + 1 = 0 is NumPy's `:0`, as in Python.
+                let stop = (r.end().to_isize() as i128 + 1).clamp(isize::MIN as i128, isize::MAX as i128);
+                SliceArg::Range { start: Some(r.start().to_isize()), stop: Some(stop as isize), step: 1 }
             }
         }
     )*};
@@ -139,36 +159,35 @@ macro_rules! s {
     ($($t:tt)*) => { $crate::s!(@acc [] $($t)*) };
 }
 
-/// Python's slice bounds: (start, length) for `start:stop:step` on an axis of extent `n`.
+/// Python's slice bounds: (start, length) for `start:stop:step` on an axis of extent `n`
+/// (`PySlice_AdjustIndices`), in `i128` so no bound or step can overflow.
 pub fn slice_bounds(
     start: Option<isize>,
     stop: Option<isize>,
     step: isize,
     n: usize,
 ) -> (usize, usize) {
-    let n = n as isize;
-    let norm = |v: isize, lo: isize, hi: isize| {
+    let (n, step) = (n as i128, step as i128);
+    let norm = |v: isize, lo: i128, hi: i128| {
+        let v = v as i128;
         let v = if v < 0 { v + n } else { v };
         v.clamp(lo, hi)
     };
-    if step > 0 {
+    let (s, len) = if step > 0 {
         let s = start.map_or(0, |v| norm(v, 0, n));
         let e = stop.map_or(n, |v| norm(v, 0, n));
-        let len = if e > s { (e - s + step - 1) / step } else { 0 };
-        (s as usize, len as usize)
+        (s, if e > s { (e - s + step - 1) / step } else { 0 })
     } else {
         let s = start.map_or(n - 1, |v| norm(v, -1, n - 1));
         let e = stop.map_or(-1, |v| norm(v, -1, n - 1));
-        let len = if s > e {
-            (s - e + (-step) - 1) / (-step)
-        } else {
-            0
-        };
-        (s.max(0) as usize, len as usize)
-    }
+        (s, if s > e { (s - e - step - 1) / -step } else { 0 })
+    };
+    // 0 <= len <= n and, when len > 0, 0 <= s < n: both fit in usize.
+    (s.max(0) as usize, len as usize)
 }
 
 impl Array {
+    #[track_caller]
     fn map_view(&self, f: impl FnOnce(&View) -> View) -> Array {
         let (base, view) = self.as_view();
         Array::view_of(&base, f(&view))
@@ -212,11 +231,17 @@ impl Array {
                 msg: "can only specify one unknown dimension".into(),
             });
         }
-        let known: usize = dims
+        if dims.len() > crate::shape::MAX_DIMS {
+            return Err(Error::TooManyDims { ndim: dims.len() });
+        }
+        // A product that overflows cannot equal (or divide) the size: the shape does not fit.
+        let known = dims
             .iter()
             .filter(|&&d| d >= 0)
-            .map(|&d| d as usize)
-            .product();
+            .try_fold(1usize, |acc, &d| acc.checked_mul(d as usize));
+        let Some(known) = known else {
+            return Err(err());
+        };
         let mut out: Vec<usize> = dims.iter().map(|&d| d.max(0) as usize).collect();
         if let Some(&i) = inferred.first() {
             if known == 0 || !size.is_multiple_of(known) {
@@ -352,6 +377,7 @@ impl Array {
     /// assert!(lazynp::zeros([2, 3], lazynp::DType::F32).try_broadcast_to(&[3, 3]).is_err());
     /// ```
     pub fn try_broadcast_to(&self, shape: &[usize]) -> Result<Array> {
+        crate::shape::check_shape(shape, self.dtype().size())?;
         match broadcast_pair(self.shape(), shape) {
             Some(s) if s == shape && self.ndim() <= shape.len() => Ok(broadcast(self, shape)),
             _ => Err(Error::BroadcastTo {
@@ -397,6 +423,15 @@ impl Array {
     /// ```
     pub fn try_slice(&self, info: &SliceInfo) -> Result<Array> {
         let consumed = info.0.iter().filter(|a| **a != SliceArg::NewAxis).count();
+        let indexed = info
+            .0
+            .iter()
+            .filter(|a| matches!(a, SliceArg::Index(_)))
+            .count();
+        let new_ndim = self.ndim() + (info.0.len() - consumed) - indexed.min(self.ndim());
+        if consumed <= self.ndim() && new_ndim > crate::shape::MAX_DIMS {
+            return Err(Error::TooManyDims { ndim: new_ndim });
+        }
         if consumed > self.ndim() {
             return Err(Error::Invalid {
                 op: "index",
@@ -420,7 +455,7 @@ impl Array {
                     let k = if i < 0 { i + n as isize } else { i };
                     if k < 0 || k >= n as isize {
                         return Err(Error::IndexOutOfBounds {
-                            index: i as i64,
+                            index: i as i128,
                             axis: src_axis,
                             size: n,
                         });
@@ -498,9 +533,15 @@ pub fn try_concatenate(arrays: &[&Array], axis: isize) -> Result<Array> {
                 });
             }
         }
-        shape[ax] += a.shape()[ax];
+        shape[ax] = shape[ax]
+            .checked_add(a.shape()[ax])
+            .ok_or_else(|| Error::TooBig {
+                shape: shape.clone(),
+                itemsize: a.dtype().size(),
+            })?;
         dtype = promote(dtype, a.dtype());
     }
+    crate::shape::check_shape(&shape, dtype.size())?;
     let inputs: Vec<Array> = arrays.iter().map(|a| cast(a, dtype)).collect();
     let refs: Vec<&Array> = inputs.iter().collect();
     if refs.len() == 1 {

@@ -224,7 +224,17 @@ pub(crate) fn binary(op: BinaryOp, a: impl Into<Operand>, b: impl Into<Operand>)
             Operand::Weak(_) => &[],
         }
     }
+    if op == BinaryOp::Pow
+        && compute.is_int()
+        && let Operand::Weak(Scalar::Int(e)) = b
+        && e < 0
+    {
+        // NumPy raises when the call is made; array exponents are checked when evaluated.
+        return Err(Error::NegativeIntegerPower);
+    }
     let shape = broadcast_shapes(&[dims(&a), dims(&b)])?;
+    // Each operand, and the result, must exist at its dtype's size.
+    crate::shape::check_shape(&shape, compute.size())?;
     // A weak scalar becomes one constant node of the result's shape (no storage).
     let at = |o: &Operand| -> Result<Array> {
         match o {

@@ -77,6 +77,11 @@ fn reduce_node(x: &Array, op: ReduceOp, axes: &[usize], dtype: DType) -> Array {
     for &a in axes {
         shape[a] = 1;
     }
+    if op == ReduceOp::Sum && dtype.is_float() && axes.iter().any(|&a| x.shape()[a] == 0) {
+        // An empty sum is the identity +0.0, as in NumPy (a non-empty float sum starts from
+        // -0.0 so that summed negative zeros stay -0.0). Shapes are static, so it is a constant.
+        return super::ops::constant(crate::dtype::Scalar::Float(0.0), dtype, &shape);
+    }
     Array::build(
         Op::Reduce {
             op,

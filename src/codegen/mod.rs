@@ -1,10 +1,10 @@
 //! Kernel IR → Cranelift → machine code. Never imports `array/` or `passes/`.
 
-pub mod body;
-pub mod emit;
-pub mod helpers;
-pub mod jit;
+pub(crate) mod body;
+pub(crate) mod emit;
+pub(crate) mod helpers;
+pub(crate) mod jit;
 pub mod math;
 pub mod matmul;
 
-pub use jit::{Compiled, KernelFn, compile};
+pub(crate) use jit::{Compiled, compile};

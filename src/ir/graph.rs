@@ -16,16 +16,6 @@ pub struct Inputs {
 }
 
 impl Inputs {
-    /// Number of nodes.
-    pub fn len(&self) -> usize {
-        self.offsets.len().saturating_sub(1)
-    }
-
-    /// True if there are no nodes.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
     /// Each node's inputs in node order.
     pub fn iter(&self) -> impl Iterator<Item = &[usize]> {
         self.offsets.windows(2).map(|w| &self.flat[w[0]..w[1]])
@@ -209,10 +199,5 @@ impl Graph {
     /// Number of nodes.
     pub fn len(&self) -> usize {
         self.nodes.len()
-    }
-
-    /// True if there are no nodes.
-    pub fn is_empty(&self) -> bool {
-        self.nodes.is_empty()
     }
 }

@@ -7,5 +7,5 @@ pub mod node;
 pub mod op;
 
 pub use graph::Graph;
-pub use node::{Node, NodeRef, State};
+pub use node::{Node, NodeRef};
 pub use op::{BinaryOp, Op, ReduceOp, UnaryOp};

@@ -36,8 +36,13 @@ pub struct Node {
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 impl Node {
-    /// A pending node computed by `op` from `inputs`.
+    /// A pending node computed by `op` from `inputs`. Panics if the shape cannot exist
+    /// ([`crate::shape::check_shape`]): builders check it before, so this only guards the
+    /// invariant that every node's size arithmetic is in range.
     pub fn new(op: Op, dtype: DType, shape: Vec<usize>, inputs: NodeInputs) -> NodeRef {
+        if let Err(e) = crate::shape::check_shape(&shape, dtype.size()) {
+            panic!("{e}");
+        }
         Arc::new(Node {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             op,
@@ -47,9 +52,17 @@ impl Node {
         })
     }
 
-    /// A data leaf holding `buffer` (`buffer.len()` must equal the shape's size).
+    /// A data leaf holding `buffer`. Panics unless `buffer.len()` equals the shape's size (a
+    /// leaf that lies about its size would let kernels read past the buffer).
     pub fn data(buffer: Buffer, shape: Vec<usize>) -> NodeRef {
-        debug_assert_eq!(buffer.len(), shape.iter().product::<usize>());
+        match crate::shape::check_shape(&shape, buffer.dtype().size()) {
+            Ok(n) => assert_eq!(
+                n,
+                buffer.len(),
+                "data leaf: buffer length differs from shape"
+            ),
+            Err(e) => panic!("{e}"),
+        }
         Arc::new(Node {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             op: Op::Data,

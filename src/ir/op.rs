@@ -169,21 +169,6 @@ pub enum Op {
 }
 
 impl Op {
-    /// True for ops computed independently per output element from same-index inputs.
-    pub fn is_elementwise(&self) -> bool {
-        match self {
-            Op::Unary(_) | Op::Binary(_) | Op::Where | Op::Cast(_) => true,
-            Op::Data
-            | Op::Const(_)
-            | Op::View(_)
-            | Op::Contiguous
-            | Op::Reduce { .. }
-            | Op::Concat { .. }
-            | Op::Take { .. }
-            | Op::Matmul => false,
-        }
-    }
-
     /// Short name used in dumps.
     pub fn name(&self) -> String {
         match self {

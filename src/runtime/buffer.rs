@@ -1,11 +1,9 @@
 //! 64-byte aligned, typed, owned storage for array elements.
 
 use crate::dtype::{DType, Element, Scalar};
+use crate::error::{Error, Result};
 use std::alloc::Layout;
 use std::ptr::NonNull;
-
-/// Alignment of every buffer: one cache line, enough for any SIMD load.
-pub const ALIGN: usize = 64;
 
 static LIVE_BYTES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
@@ -41,26 +39,42 @@ unsafe impl Sync for Buffer {}
 
 impl Buffer {
     fn layout(bytes: usize) -> Layout {
-        super::pool::layout(bytes)
+        super::pool::layout(bytes).expect("a live buffer's layout was valid when allocated")
     }
 
-    /// A zero-filled buffer.
+    /// A zero-filled buffer. If the allocation fails, unwinds with a payload that
+    /// [`catch_alloc`] (around every evaluation) turns into [`Error::OutOfMemory`]; outside
+    /// one, use [`Buffer::try_zeroed`].
     pub fn zeroed(dtype: DType, len: usize) -> Buffer {
-        let mut b = Buffer::for_output(dtype, len);
+        unwrap_alloc(Buffer::try_zeroed(dtype, len))
+    }
+
+    /// A zero-filled buffer, or [`Error::OutOfMemory`] (with the bytes requested).
+    pub fn try_zeroed(dtype: DType, len: usize) -> Result<Buffer> {
+        let mut b = Buffer::try_for_output(dtype, len)?;
         if !b.fresh {
             b.as_bytes_mut().fill(0);
         }
-        b
+        Ok(b)
     }
 
     /// A buffer whose every element the caller will overwrite (kernel outputs): taken from the
     /// pool of freed blocks when one fits, so no page is touched for the first time. Its
     /// contents are initialised (zeros or old values of the same type size, bools 0/1 only if
     /// the previous owner wrote bools) but unspecified.
+    ///
+    /// An allocation failure unwinds as in [`Buffer::zeroed`].
     pub(crate) fn for_output(dtype: DType, len: usize) -> Buffer {
-        let bytes = len.checked_mul(dtype.size()).expect("buffer size overflow");
-        let layout = Self::layout(bytes);
-        let (ptr, fresh) = super::pool::take(layout);
+        unwrap_alloc(Buffer::try_for_output(dtype, len))
+    }
+
+    /// [`Buffer::for_output`], or [`Error::OutOfMemory`] if the allocator refuses.
+    pub(crate) fn try_for_output(dtype: DType, len: usize) -> Result<Buffer> {
+        let bytes = len
+            .checked_mul(dtype.size())
+            .ok_or(Error::OutOfMemory { bytes: usize::MAX })?;
+        let layout = super::pool::layout(bytes)?;
+        let (ptr, fresh) = super::pool::take(layout)?;
         LIVE_BYTES.fetch_add(layout.size(), std::sync::atomic::Ordering::Relaxed);
         let mut b = Buffer {
             ptr,
@@ -72,14 +86,19 @@ impl Buffer {
             // Keep the bool invariant even for bytes a kernel has not written yet.
             b.as_bytes_mut().fill(0);
         }
-        b
+        Ok(b)
     }
 
     /// Copies a slice into a new buffer.
     pub fn from_slice<T: Element>(data: &[T]) -> Buffer {
-        let mut b = Buffer::zeroed(T::DTYPE, data.len());
+        unwrap_alloc(Buffer::try_from_slice(data))
+    }
+
+    /// Copies a slice into a new buffer, or [`Error::OutOfMemory`].
+    pub fn try_from_slice<T: Element>(data: &[T]) -> Result<Buffer> {
+        let mut b = Buffer::try_zeroed(T::DTYPE, data.len())?;
         b.as_mut_slice::<T>().copy_from_slice(data);
-        b
+        Ok(b)
     }
 
     /// Builds a buffer of `dtype` from scalars (cast as `astype` does).
@@ -162,10 +181,34 @@ impl Buffer {
     pub fn get(&self, i: usize) -> Scalar {
         crate::with_dtype!(self.dtype, T => self.as_slice::<T>()[i].to_scalar())
     }
+}
 
-    /// Converts (with `astype` semantics) into a `Vec<T>`.
-    pub fn to_vec_cast<T: Element>(&self) -> Vec<T> {
-        (0..self.len).map(|i| T::from_scalar(self.get(i))).collect()
+/// The unwinding payload that ends an evaluation with an error (a failed allocation, or an
+/// error a kernel met at run time).
+struct EvalAbort(Error);
+
+/// Ends the running evaluation with `e`: unwinds (without running the panic hook, so nothing is
+/// printed) to [`catch_alloc`], which returns `Err(e)`. Only called from Rust code, never from
+/// inside generated code.
+pub(crate) fn abort_eval(e: Error) -> ! {
+    std::panic::resume_unwind(Box::new(EvalAbort(e)))
+}
+
+fn unwrap_alloc(r: Result<Buffer>) -> Buffer {
+    r.unwrap_or_else(|e| abort_eval(e))
+}
+
+/// Runs `f` (an evaluation), turning an allocation failure or a kernel's run-time error anywhere
+/// inside it (any thread that propagates its panic, as rayon does) into that `Err`. Other panics continue
+/// unwinding. Buffers allocated before the failure are freed as the stack unwinds; nodes
+/// realised before it keep their values, the rest stay pending, so later evaluations work.
+pub(crate) fn catch_alloc<R>(f: impl FnOnce() -> Result<R>) -> Result<R> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(r) => r,
+        Err(payload) => match payload.downcast::<EvalAbort>() {
+            Ok(failure) => Err(failure.0),
+            Err(other) => std::panic::resume_unwind(other),
+        },
     }
 }
 
@@ -199,7 +242,7 @@ mod tests {
     #[test]
     fn aligned_and_typed() {
         let b = Buffer::from_slice(&[1.0f32, 2.0, 3.0]);
-        assert_eq!(b.as_ptr() as usize % ALIGN, 0);
+        assert_eq!(b.as_ptr() as usize % 64, 0); // one cache line, enough for any SIMD load
         assert_eq!(b.as_slice::<f32>(), &[1.0, 2.0, 3.0]);
         assert!(b.try_slice::<f64>().is_none());
         let e = Buffer::zeroed(DType::I64, 0);

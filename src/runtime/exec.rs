@@ -9,6 +9,7 @@ use super::Buffer;
 use super::cache;
 use super::matmul_dispatch::{Choice, MatmulBackend, PrologueWork, choose_fused};
 use crate::codegen::Compiled;
+use crate::dtype::DType;
 use crate::error::Result;
 use crate::ir::{Graph, Op};
 use crate::kernel::{Kernel, Strategy};
@@ -181,14 +182,12 @@ pub fn run(
                 ..
             } => {
                 let (code, hit) = code_for(&codes[si], kernel)?;
-                let mut ins: SmallVec<[*const u8; 8]> = inputs
+                let buf = |k: usize| values[k].as_ref().expect("kernel input computed earlier");
+                let mut ins: SmallVec<[*const u8; 8]> =
+                    inputs.iter().map(|&k| buf(k).as_ptr()).collect();
+                let in_meta: SmallVec<[(usize, DType); 8]> = inputs
                     .iter()
-                    .map(|&k| {
-                        values[k]
-                            .as_ref()
-                            .expect("kernel input computed earlier")
-                            .as_ptr()
-                    })
+                    .map(|&k| (buf(k).len(), buf(k).dtype()))
                     .collect();
                 bind_offsets(g, kernel, inputs, rebase, &values, &mut ins)?;
                 let outs: Vec<Buffer> = outputs
@@ -202,6 +201,9 @@ pub fn run(
                             })
                     })
                     .collect();
+                let out_meta: SmallVec<[(usize, DType); 4]> =
+                    outs.iter().map(|b| (b.len(), b.dtype())).collect();
+                check_extents(kernel, rebase, &in_meta, &out_meta)?;
                 let outs = run_kernel(&code, kernel, &ins, outs, threads);
                 let written: Vec<(usize, Buffer)> = outputs.iter().copied().zip(outs).collect();
                 (written, (kernel.bytes(), kernel.flops(), hit, code.lanes))
@@ -687,35 +689,7 @@ impl<'a> Prepared<'a> {
     /// Several threads may call it at once (the table is copied, onto the stack when small).
     /// Index `i` of the ranges is addressed at `ptr + Σ i[d]·strides[d]`, so a block starting at
     /// `lo` is written from its first element when `ptr` is the block minus `Σ lo[d]·strides[d]`.
-    ///
-    /// ```
-    /// use lazynp::kernel::{Arg, KOp, Kernel};
-    /// use lazynp::runtime::exec::Prepared;
-    /// use lazynp::{BinaryOp, DType, Scalar};
-    /// // out = 2 * x over a 2x3 array, C order.
-    /// let arg = |output| Arg { dtype: DType::F32, strides: vec![3, 1], offset: 0, output };
-    /// let k = Kernel {
-    ///     dims: vec![2, 3],
-    ///     n_outer: 2,
-    ///     args: vec![arg(false), arg(true)],
-    ///     ops: vec![KOp::Load { arg: 0 }, KOp::Const(Scalar::Float(2.0)), KOp::Binary(BinaryOp::Mul, 0, 1)],
-    ///     types: vec![DType::F32; 3],
-    ///     reduce: None,
-    ///     stores: vec![(2, 1)],
-    ///     inner_stores: vec![],
-    /// };
-    /// let code = lazynp::codegen::compile(&k, false)?;
-    /// let x = [1.0f32, 2., 3., 4., 5., 6.];
-    /// let mut out = [0.0f32; 6];
-    /// let prep = Prepared::new(&code, &k, &[x.as_ptr().cast()], &[out.as_mut_ptr().cast()], None);
-    /// // Rows 1..2, columns 1..3 into a 1x2 block instead of `out` (4-byte elements, ld 2).
-    /// let mut block = [0.0f32; 2];
-    /// let base = block.as_mut_ptr().cast::<u8>().wrapping_sub((2 + 1) * 4);
-    /// prep.call_redirected(1, base, &[8, 4], &[1, 1], &[2, 3]);
-    /// assert_eq!(block, [10.0, 12.0]);
-    /// assert_eq!(out, [0.0; 6]);
-    /// # Ok::<(), lazynp::Error>(())
-    /// ```
+    /// (Example: `tests::call_redirected_writes_one_block`.)
     pub fn call_redirected(
         &self,
         arg: usize,
@@ -736,7 +710,8 @@ impl<'a> Prepared<'a> {
             st[arg * nd..(arg + 1) * nd].copy_from_slice(strides);
             // SAFETY: as in `call`; the caller guarantees `ptr` with `strides` addresses writable
             // memory for every index in the ranges.
-            unsafe { (self.code.func)(ptrs.as_ptr(), st.as_ptr(), lo.as_ptr(), hi.as_ptr()) }
+            unsafe { (self.code.func)(ptrs.as_ptr(), st.as_ptr(), lo.as_ptr(), hi.as_ptr()) };
+            crate::codegen::helpers::check_fault();
         };
         if na <= MAX_ARGS && ns <= MAX_STRIDES {
             let mut ptrs = [std::ptr::null_mut(); MAX_ARGS];
@@ -759,7 +734,38 @@ impl<'a> Prepared<'a> {
                 hi.as_ptr(),
             )
         }
+        crate::codegen::helpers::check_fault();
     }
+}
+
+/// Checks every argument of `k` against the buffer it will address: the dtype matches and every
+/// element the loop nest visits (offset + Σ i·stride over the kernel's dims) lies inside the
+/// buffer. Generated code trusts these extents; a plan that does not fit its buffers (an
+/// internal bug) is an error here instead of an out-of-bounds access.
+fn check_extents(
+    k: &Kernel,
+    rebase: &[Rebase],
+    ins: &[(usize, DType)],
+    outs: &[(usize, DType)],
+) -> Result<()> {
+    let (mut i, mut o) = (ins.iter(), outs.iter());
+    for (n, a) in k.args.iter().enumerate() {
+        let b = if a.output { o.next() } else { i.next() };
+        if rebase.iter().any(|r| r.arg == n) {
+            continue; // its offset is bound (and checked) per run by `bind_offsets`
+        }
+        let view = View {
+            shape: k.dims.iter().copied().collect(),
+            strides: a.strides.iter().copied().collect(),
+            offset: a.offset,
+        };
+        if !b.is_some_and(|&(len, dt)| dt == a.dtype && view.fits(len)) {
+            return Err(crate::error::Error::Compile(format!(
+                "kernel argument {view:?} does not fit its buffer (length, dtype) {b:?}"
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// A persistent worker pool per thread count (spawning threads per kernel costs more than a
@@ -835,4 +841,94 @@ pub fn run_kernel(
         (0..chunks).into_par_iter().for_each(chunk);
     });
     outs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dtype::{DType, Scalar};
+    use crate::ir::BinaryOp;
+    use crate::kernel::{Arg, KOp};
+
+    #[test]
+    fn call_redirected_writes_one_block() -> crate::error::Result<()> {
+        // out = 2 * x over a 2x3 array, C order.
+        let arg = |output| Arg {
+            dtype: DType::F32,
+            strides: vec![3, 1],
+            offset: 0,
+            output,
+        };
+        let k = Kernel {
+            dims: vec![2, 3],
+            n_outer: 2,
+            args: vec![arg(false), arg(true)],
+            ops: vec![
+                KOp::Load { arg: 0 },
+                KOp::Const(Scalar::Float(2.0)),
+                KOp::Binary(BinaryOp::Mul, 0, 1),
+            ],
+            types: vec![DType::F32; 3],
+            reduce: None,
+            stores: vec![(2, 1)],
+            inner_stores: vec![],
+        };
+        let code = crate::codegen::compile(&k, false)?;
+        let x = [1.0f32, 2., 3., 4., 5., 6.];
+        let mut out = [0.0f32; 6];
+        let prep = Prepared::new(
+            &code,
+            &k,
+            &[x.as_ptr().cast()],
+            &[out.as_mut_ptr().cast()],
+            None,
+        );
+        // Rows 1..2, columns 1..3 into a 1x2 block instead of `out` (4-byte elements, ld 2).
+        let mut block = [0.0f32; 2];
+        let base = block.as_mut_ptr().cast::<u8>().wrapping_sub((2 + 1) * 4);
+        prep.call_redirected(1, base, &[8, 4], &[1, 1], &[2, 3]);
+        assert_eq!(block, [10.0, 12.0]);
+        assert_eq!(out, [0.0; 6]);
+        Ok(())
+    }
+
+    #[test]
+    fn arguments_that_do_not_fit_their_buffers_are_refused() {
+        let arg = |strides: Vec<isize>, offset, output| Arg {
+            dtype: DType::F32,
+            strides,
+            offset,
+            output,
+        };
+        let kernel = |input: Arg| Kernel {
+            dims: vec![2, 3],
+            n_outer: 2,
+            args: vec![input, arg(vec![3, 1], 0, true)],
+            ops: vec![KOp::Load { arg: 0 }],
+            types: vec![DType::F32],
+            reduce: None,
+            stores: vec![(0, 1)],
+            inner_stores: vec![],
+        };
+        let out = [(6, DType::F32)];
+        let fits = |k: &Kernel, ins: &[(usize, DType)]| check_extents(k, &[], ins, &out).is_ok();
+        let good = kernel(arg(vec![3, 1], 0, false));
+        assert!(fits(&good, &[(6, DType::F32)]));
+        assert!(!fits(&good, &[(5, DType::F32)])); // one element short
+        assert!(!fits(&good, &[(6, DType::F64)])); // another dtype
+        assert!(!fits(
+            &kernel(arg(vec![3, 1], 1, false)),
+            &[(6, DType::F32)]
+        )); // offset past
+        assert!(!fits(
+            &kernel(arg(vec![-3, 1], 0, false)),
+            &[(6, DType::F32)]
+        )); // before start
+        assert!(fits(
+            &kernel(arg(vec![-3, 1], 3, false)),
+            &[(6, DType::F32)]
+        )); // reversed rows
+        assert!(fits(&kernel(arg(vec![0, 0], 5, false)), &[(6, DType::F32)])); // broadcast
+        assert!(check_extents(&good, &[], &[(6, DType::F32)], &[(5, DType::F32)]).is_err());
+    }
 }

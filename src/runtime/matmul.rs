@@ -245,10 +245,18 @@ pub unsafe fn gemm_fused<T: GemmElement>(
         job(regions[0]);
     } else {
         std::thread::scope(|s| {
-            for &r in &regions[1..] {
-                s.spawn(move || job(r));
-            }
+            let others: Vec<_> = regions[1..]
+                .iter()
+                .map(|&r| s.spawn(move || job(r)))
+                .collect();
             job(regions[0]);
+            // Re-raise a worker's panic with its own payload (an evaluation's error, see
+            // `buffer::catch_alloc`), not the scope's generic "a scoped thread panicked".
+            for h in others {
+                if let Err(payload) = h.join() {
+                    std::panic::resume_unwind(payload);
+                }
+            }
         });
     }
     Ok(())

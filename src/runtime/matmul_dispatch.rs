@@ -93,7 +93,7 @@ pub struct PrologueWork {
 
 impl PrologueWork {
     /// The work of a prologue kernel over its whole operand.
-    pub fn of(k: &Kernel) -> Self {
+    pub(crate) fn of(k: &Kernel) -> Self {
         let out: usize = k
             .args
             .iter()
@@ -218,8 +218,48 @@ pub fn choose_fused(
     }
 }
 
+fn lying(what: &str) -> crate::error::Error {
+    crate::error::Error::Invalid {
+        op: "matmul",
+        msg: format!("inconsistent operands: {what}"),
+    }
+}
+
+/// Checks what the kernels will trust: `shape` is `(…, m, n)`, the operands are `(…, m, k)` and
+/// `(…, k, n)` views of the result's dtype, and every element a view reads (for operands whose
+/// buffer is read: `read[i]`) lies inside its buffer. A caller passing inconsistent operands
+/// gets an error, never an out-of-bounds access.
+fn check_operands(
+    dtype: DType,
+    shape: &[usize],
+    a: &(Arc<Buffer>, View),
+    b: &(Arc<Buffer>, View),
+    read: [bool; 2],
+) -> Result<()> {
+    let nd = shape.len();
+    if nd < 2 || a.1.shape.len() != nd || b.1.shape.len() != nd {
+        return Err(lying("ranks differ"));
+    }
+    let (batch, m, n) = (&shape[..nd - 2], shape[nd - 2], shape[nd - 1]);
+    let k = a.1.shape[nd - 1];
+    if &a.1.shape[..nd - 2] != batch
+        || &b.1.shape[..nd - 2] != batch
+        || a.1.shape[nd - 2] != m
+        || b.1.shape[nd - 2] != k
+        || b.1.shape[nd - 1] != n
+    {
+        return Err(lying("shapes do not chain"));
+    }
+    for ((buf, view), read) in [a, b].into_iter().zip(read) {
+        if buf.dtype() != dtype || (read && !view.fits(buf.len())) {
+            return Err(lying("a view reads outside its buffer"));
+        }
+    }
+    Ok(())
+}
+
 /// Computes a batched product `(…, m, k) @ (…, k, n)` into a new C-ordered buffer.
-pub fn matmul(
+pub(crate) fn matmul(
     dtype: DType,
     shape: &[usize],
     a: &(Arc<Buffer>, View),
@@ -227,6 +267,7 @@ pub fn matmul(
     threads: usize,
     requested: MatmulBackend,
 ) -> Result<Buffer> {
+    check_operands(dtype, shape, a, b, [true, true])?;
     if !dtype.is_float() {
         return Ok(super::ops::matmul_generic(dtype, shape, a, b));
     }
@@ -252,7 +293,7 @@ pub fn matmul(
 /// product whose chosen backend packs prologues ([`Choice::packs_prologues`]; the caller resolves
 /// `requested` with [`choose_fused`] and passes the backend it picked), else this is an error.
 #[allow(clippy::too_many_arguments)]
-pub fn matmul_into(
+pub(crate) fn matmul_into(
     dtype: DType,
     shape: &[usize],
     a: &(Arc<Buffer>, View),
@@ -263,6 +304,16 @@ pub fn matmul_into(
     epilogue: Option<super::mat::Epilogue>,
     prologues: [Option<super::mat::Prologue>; 2],
 ) -> Result<()> {
+    check_operands(
+        dtype,
+        shape,
+        a,
+        b,
+        [prologues[0].is_none(), prologues[1].is_none()],
+    )?;
+    if out.dtype() != dtype || out.len() != shape.iter().product::<usize>() {
+        return Err(lying("the output buffer does not hold the product"));
+    }
     let nd = shape.len();
     let (m, n) = (shape[nd - 2], shape[nd - 1]);
     let k = a.1.shape[nd - 1];
@@ -480,7 +531,7 @@ fn uniform_stride(shape: &[usize], strides: &[isize]) -> Option<isize> {
 
 #[cfg(test)]
 mod uniform_tests {
-    use super::uniform_stride;
+    use super::*;
 
     #[test]
     fn batch_strides_collapse_only_when_uniform() {
@@ -492,5 +543,32 @@ mod uniform_tests {
         assert_eq!(uniform_stride(&[2, 3], &[0, 64]), None);
         assert_eq!(uniform_stride(&[2, 3], &[64, 0]), None);
         assert_eq!(uniform_stride(&[2, 3], &[-192, -64]), Some(-64));
+    }
+
+    #[test]
+    fn lying_operands_are_errors_not_out_of_bounds_reads() {
+        let buf = |n: usize| Arc::new(Buffer::zeroed(DType::F32, n));
+        let (a, b) = (
+            (buf(6), View::contiguous(&[2, 3])),
+            (buf(12), View::contiguous(&[3, 4])),
+        );
+        let run = |a: &(Arc<Buffer>, View), b: &(Arc<Buffer>, View)| {
+            matmul(DType::F32, &[2, 4], a, b, 1, MatmulBackend::Auto)
+        };
+        assert_eq!(run(&a, &b).unwrap().len(), 8);
+        // A view claiming more rows than its buffer holds (the issue's `lying view`).
+        let big = (buf(6), View::contiguous(&[2, 300]));
+        let tall_b = (buf(12), View::contiguous(&[300, 4]));
+        assert!(run(&big, &tall_b).is_err());
+        // Shapes that do not chain, a wrong dtype, an offset past the end.
+        assert!(run(&a, &(buf(12), View::contiguous(&[4, 3]))).is_err());
+        let ints = (
+            Arc::new(Buffer::zeroed(DType::I32, 12)),
+            View::contiguous(&[3, 4]),
+        );
+        assert!(run(&a, &ints).is_err());
+        let mut shifted = View::contiguous(&[2, 3]);
+        shifted.offset = 1;
+        assert!(run(&(buf(6), shifted), &b).is_err());
     }
 }

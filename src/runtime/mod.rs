@@ -1,16 +1,17 @@
 //! Runtime: buffers, the kernel cache, plan execution and the ops it runs directly.
 
-pub mod batched_simd;
-pub mod buffer;
-pub mod cache;
-pub mod exec;
+pub(crate) mod batched_simd;
+pub(crate) mod buffer;
+pub(crate) mod cache;
+pub(crate) mod exec;
 pub mod gemm_lib;
 mod gemv;
 pub mod mat;
 pub mod matmul;
 pub mod matmul_dispatch;
-pub mod ops;
-pub mod pool;
+pub(crate) mod ops;
+pub(crate) mod pool;
 
-pub use buffer::{Buffer, live_bytes};
+pub(crate) use buffer::Buffer;
+pub use buffer::live_bytes;
 pub use cache::{JitStats, jit_stats};

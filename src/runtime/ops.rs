@@ -68,7 +68,8 @@ pub fn matmul_generic(
     let batch: Vec<usize> = shape[..nd - 2].to_vec();
     with_dtype!(dtype, T => {
         let (xa, xb) = (a.0.as_slice::<T>(), b.0.as_slice::<T>());
-        let mut out = vec![T::zero(); shape.iter().product()];
+        let mut buf = Buffer::zeroed(dtype, shape.iter().product());
+        let out = buf.as_mut_slice::<T>();
         let mut o = 0;
         let bdims = batch.len();
         let mut run_batch = |bi: &[usize]| {
@@ -94,6 +95,6 @@ pub fn matmul_generic(
         } else {
             for_each_index(&batch, |bi| run_batch(bi));
         }
-        Buffer::from_slice(&out)
+        buf
     })
 }

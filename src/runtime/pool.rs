@@ -9,6 +9,7 @@
 //! on small batches allocates a few dozen outputs of a few KiB, and a fresh zeroed allocation
 //! (malloc + memset) of each cost ~10% of such a step; a pooled block is a lock and a pop.
 
+use crate::error::{Error, Result};
 use crate::fxhash::FxHashMap as HashMap;
 use std::alloc::{Layout, alloc_zeroed, dealloc};
 use std::ptr::NonNull;
@@ -44,21 +45,28 @@ impl Pool {
 
 static POOL: Mutex<Option<Pool>> = Mutex::new(None);
 
-/// The layout used for a block of at least `bytes` bytes.
-pub fn layout(bytes: usize) -> Layout {
+/// The layout used for a block of at least `bytes` bytes; `Err` if rounding it up to its
+/// alignment does not fit in `isize`.
+pub fn layout(bytes: usize) -> Result<Layout> {
+    let too_big = || Error::OutOfMemory { bytes };
     let (size, align) = if bytes >= HUGE {
-        (bytes.next_multiple_of(HUGE), HUGE)
+        (
+            bytes.checked_next_multiple_of(HUGE).ok_or_else(too_big)?,
+            HUGE,
+        )
     } else if bytes >= POOL_MIN {
         (bytes.next_multiple_of(4096), 4096)
     } else {
         (bytes.max(64).next_multiple_of(64), 64)
     };
-    Layout::from_size_align(size, align).expect("buffer size overflows isize")
+    Layout::from_size_align(size, align).map_err(|_| too_big())
 }
 
 /// A block for `layout`: a pooled one (holding old, initialised data) if available, else a fresh
-/// zeroed allocation. Returns the pointer and whether its contents are zero.
-pub fn take(layout: Layout) -> (NonNull<u8>, bool) {
+/// zeroed allocation. Returns the pointer and whether its contents are zero, or
+/// [`Error::OutOfMemory`] if the allocator refuses (after returning the pool's blocks to it and
+/// trying once more).
+pub fn take(layout: Layout) -> Result<(NonNull<u8>, bool)> {
     {
         let mut guard = POOL.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(pool) = guard.as_mut()
@@ -66,21 +74,29 @@ pub fn take(layout: Layout) -> (NonNull<u8>, bool) {
             && let Some(addr) = list.pop()
         {
             *pool.budget(layout.size()).0 -= layout.size();
-            return (
+            return Ok((
                 NonNull::new(addr as *mut u8).expect("pooled pointers are non-null"),
                 false,
-            );
+            ));
         }
     }
-    // SAFETY: the layout has non-zero size.
-    let raw = unsafe { alloc_zeroed(layout) };
-    let Some(ptr) = NonNull::new(raw) else {
-        std::alloc::handle_alloc_error(layout)
+    let fresh = || {
+        // SAFETY: the layout has non-zero size (at least 64 bytes).
+        NonNull::new(unsafe { alloc_zeroed(layout) })
+    };
+    let ptr = match fresh() {
+        Some(p) => p,
+        None => {
+            trim();
+            fresh().ok_or(Error::OutOfMemory {
+                bytes: layout.size(),
+            })?
+        }
     };
     if layout.size() >= HUGE {
         advise_huge(ptr, layout.size());
     }
-    (ptr, true)
+    Ok((ptr, true))
 }
 
 /// Returns a block to the pool, or frees it when the pool is full or the block is small.
@@ -114,7 +130,7 @@ pub fn trim() {
     let mut guard = POOL.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(pool) = guard.as_mut() {
         for (size, list) in pool.free.drain() {
-            let l = layout(size);
+            let l = layout(size).expect("pooled sizes came from valid layouts");
             for addr in list {
                 // SAFETY: pooled blocks were allocated with `layout(size)` and are unused.
                 unsafe { dealloc(addr as *mut u8, l) }
@@ -126,7 +142,8 @@ pub fn trim() {
 }
 
 /// Bytes currently held by the pool (large and small blocks).
-pub fn pooled_bytes() -> usize {
+#[cfg(test)]
+fn pooled_bytes() -> usize {
     POOL.lock()
         .map(|g| g.as_ref().map_or(0, |p| p.bytes + p.small))
         .unwrap_or(0)
@@ -143,3 +160,34 @@ fn advise_huge(ptr: NonNull<u8>, len: usize) {
 
 #[cfg(not(target_os = "linux"))]
 fn advise_huge(_ptr: NonNull<u8>, _len: usize) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_that_cannot_be_laid_out_are_errors() {
+        assert!(matches!(
+            layout(usize::MAX),
+            Err(Error::OutOfMemory { bytes: usize::MAX })
+        ));
+        assert!(layout(isize::MAX as usize).is_err());
+        assert_eq!(layout(1).unwrap().size(), 64);
+        assert_eq!(layout(HUGE + 1).unwrap().align(), HUGE);
+    }
+
+    #[test]
+    fn blocks_are_reused_and_trimmed() {
+        let l = layout(POOL_MIN).unwrap();
+        let (p, _) = take(l).unwrap();
+        // SAFETY: from `take` with this layout, not used afterwards.
+        unsafe { give(p, l) };
+        assert!(pooled_bytes() >= l.size());
+        let (q, fresh) = take(l).unwrap();
+        // Another test may have taken the block in between; then this one is fresh.
+        assert!(q == p || fresh);
+        // SAFETY: as above.
+        unsafe { give(q, l) };
+        trim();
+    }
+}

@@ -44,13 +44,17 @@ pub struct Program {
     pub exact: Vec<bool>,
 }
 
-const DTYPES: [DType; 8] = [
+/// Every dtype.
+const DTYPES: [DType; 11] = [
     DType::Bool,
     DType::I8,
+    DType::I16,
     DType::I32,
     DType::I64,
     DType::U8,
+    DType::U16,
     DType::U32,
+    DType::U64,
     DType::F32,
     DType::F64,
 ];
@@ -86,8 +90,13 @@ struct Gen {
 
 pub fn random_leaf(rng: &mut Rng) -> Step {
     let dtype = rng.pick(&DTYPES);
+    // Shape classes: large 1-D (odd tails past every vector width and chunk), large 2-D with
+    // odd extents (threads split the outer dim, the inner has a scalar tail), and small shapes
+    // with extents 0, 1 and odd tails.
     let shape: Vec<usize> = if rng.chance(0.08) {
         vec![if rng.chance(0.7) { 1023 } else { 100_000 }]
+    } else if rng.chance(0.03) {
+        vec![rng.pick(&[33, 129]), rng.pick(&[31, 257])]
     } else {
         let rank = rng.below(4);
         (0..rank)

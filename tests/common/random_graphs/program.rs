@@ -317,6 +317,14 @@ fn weak_binary(op: BinaryOp, a: &Array, w: Weak, left: bool) -> Result<Array, St
     if weak_refused(op, a.dtype(), w) {
         return Err("refused weak operand".into());
     }
+    // `int_array ** -k` raises when the call is made (NumPy: "Integers to negative integer
+    // powers are not allowed.").
+    if !left && op == BinaryOp::Pow && matches!(w, Weak::I(v) if v < 0) {
+        let common = np::promote_weak(a.dtype(), np::Kind::Int);
+        if common.is_int() || common == DType::Bool {
+            return Err("refused negative integer power".into());
+        }
+    }
     if left {
         return match (op, w) {
             (BinaryOp::Add, Weak::F(s)) => Ok(s + a),
