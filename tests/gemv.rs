@@ -45,6 +45,10 @@ fn matrix_vector_layouts_agree_with_the_interpreter() {
             close(&strided.matmul(&h)); // strided rows and columns
             close(&w.matmul(&h).tanh()); // fused epilogue
             close(&(&w.matmul(&h) + 1.0).sum(..));
+            // Outer products (k == 1), plain, transposed and accumulated like BPTT gradients.
+            close(&h.matmul(&h.t()));
+            close(&x.t().matmul(&h.t()));
+            close(&(&h.matmul(&x) + &h.matmul(&x)).sum(0));
             // A batch of one: (1, m, k) @ (1, k, 1).
             close(&w.reshape([1, m, k]).matmul(&h.reshape([1, k, 1])));
         }

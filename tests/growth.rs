@@ -60,9 +60,9 @@ fn lowering_rounds_do_not_grow_with_the_graph() {
     let want = (0..3000).map(|i| i as f64).sum::<f64>() as f32;
     let got = y.eval().unwrap().to_vec::<f32>().unwrap();
     assert!(got.iter().all(|&v| v == want), "{} vs {want}", got[0]);
-    // Wide expressions are cut into kernels of at most 64 inputs.
+    // Wide expressions are cut into kernels of at most 16 inputs.
     let y = add_tree(3000);
-    assert!(y.kernel_count(&EvalOptions::fused()) >= 3000 / 64);
+    assert!(y.kernel_count(&EvalOptions::fused()) >= 3000 / 16);
 }
 
 fn seconds(y: np::Array, opts: &EvalOptions) -> f64 {

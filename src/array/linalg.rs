@@ -82,7 +82,14 @@ impl Array {
         let (a, b) = (with(&a, m, k1), with(&b, k1, n));
         let mut shape = batch.clone();
         shape.extend([m, n]);
-        let out = Array::build(Op::Matmul, dtype, shape.clone(), &[&a, &b]);
+        // With k == 1 each element is one product: the broadcast multiply `a * b` of the
+        // column and the row is the same value and fuses with what reads it (a sum of outer
+        // products in backpropagation never stores them).
+        let out = if k1 == 1 {
+            &a * &b
+        } else {
+            Array::build(Op::Matmul, dtype, shape.clone(), &[&a, &b])
+        };
         let mut final_shape = batch;
         if self.ndim() > 1 {
             final_shape.push(m);

@@ -324,7 +324,7 @@ pub(crate) fn matmul_into(
     }
     let fused = prologues.iter().any(Option::is_some);
     if requested == MatmulBackend::Auto && batch == 1 && !fused && (m == 1 || n == 1) {
-        // A matrix-vector product: no packing, no library setup (see `runtime::gemv`).
+        // A matrix-vector product: no packing, no library setup (`runtime::gemv`).
         gemv_into(dtype, a, b, (m, k, n), out);
         if let Some(e) = epilogue {
             e(0, m, 0, n);
@@ -470,8 +470,8 @@ pub(crate) fn matmul_into(
     Ok(())
 }
 
-/// A single product (batch of one) with one row (`m == 1`) or one column (`n == 1`) as matrix-vector products
-/// (`runtime::gemv`): `C = A·b` for a column, `C^T = B^T·a^T` for a row.
+/// A single product (batch of one) with one row (`m == 1`) or one column (`n == 1`) as
+/// matrix-vector products (`runtime::gemv`): `C = A·b` for a column, `C^T = B^T·a^T` for a row.
 fn gemv_into(
     dtype: DType,
     a: &(Arc<Buffer>, View),
