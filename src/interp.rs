@@ -13,8 +13,8 @@ use crate::with_dtype;
 use std::sync::Arc;
 
 mod reduce;
-use reduce::reduce;
 pub use reduce::Arith;
+use reduce::reduce;
 
 /// Evaluates `g`; returns the value of every node marked `materialize` (others are `None`).
 pub fn run(g: &Graph) -> Result<Vec<Option<Arc<Buffer>>>> {
