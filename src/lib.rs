@@ -27,7 +27,8 @@ pub mod passes;
 pub mod runtime;
 pub mod shape;
 
-pub use array::io::{load, load_npz, savez, savez_compressed};
+pub use array::io::{Loaded, load, load_any};
+pub use array::npz::{Npz, NpzOptions, load_npz, load_npz_with, savez, savez_compressed};
 pub use array::linalg::matmul;
 
 /// `np.linalg`: matrix inverse.
@@ -35,6 +36,13 @@ pub mod linalg {
     pub use crate::array::linalg::inv;
 }
 pub use array::random;
+/// Safetensors files (cargo feature `safetensors`).
+#[cfg(feature = "safetensors")]
+pub mod safetensors {
+    pub use crate::array::safetensors_io::{from_bytes, load, save, to_bytes};
+}
+#[cfg(feature = "ndarray")]
+pub use array::ndarray_interop::NdarrayView;
 pub use array::{
     Array, Axes, IntoArrayData, IntoScalar, SliceArg, SliceInfo, arange, array, concatenate, eye,
     full, linspace, maximum, minimum, ones, scalar, split, stack, where_, zeros, zeros_like,

@@ -1,5 +1,6 @@
 //! The user-facing lazy [`Array`]: every method builds a graph node after checking shapes.
 
+mod convert;
 mod creation;
 pub mod display;
 pub mod index;
@@ -7,10 +8,16 @@ pub mod io;
 pub mod linalg;
 mod math;
 mod movement;
+pub mod npz;
+#[cfg(feature = "ndarray")]
+pub mod ndarray_interop;
+#[cfg(feature = "safetensors")]
+pub mod safetensors_io;
 mod ops;
 pub mod random;
 mod reduce;
 
+pub use convert::Iter;
 pub use creation::{
     IntoArrayData, arange, array, eye, full, linspace, ones, scalar, zeros, zeros_like,
 };
