@@ -1,6 +1,18 @@
-//! # lazynp
+#![doc = include_str!("../README.md")]
 //!
-//! NumPy-shaped lazy arrays whose programs are compiled, not interpreted op by op.
+//! ## Module map
+//!
+//! | where | what |
+//! | --- | --- |
+//! | crate root | [`Array`] and its constructors ([`array()`], [`zeros`], [`arange`], [`eye`], ...), [`DType`], [`EvalOptions`], [`Error`], [`jit_stats`] |
+//! | [`Array`]'s methods | operators, math, reductions, views and indexing ([`s!`]), `matmul`, `eval`, `explain`, conversions (`From<Vec<T>>`, `to_vec2`, `iter`) |
+//! | [`random`] | `np.random`: [`random::default_rng`] and the legacy global generator |
+//! | [`linalg`] | `np.linalg`: [`linalg::inv`] |
+//! | [`load`], [`load_any`], [`load_npz`], [`savez`], [`NpzOptions`] | `.npy` / `.npz` files, byte-compatible with NumPy |
+//! | `safetensors` (feature `safetensors`) | `safetensors::{load, save, from_bytes, to_bytes}` |
+//! | `ndarray` interop (feature `ndarray`) | `From<ndarray::ArrayBase>`, `Array::to_ndarray`, `Array::ndarray_view` |
+//!
+//! A first program:
 //!
 //! ```
 //! use lazynp as np;

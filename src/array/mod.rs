@@ -333,15 +333,6 @@ impl Array {
     }
 }
 
-impl std::fmt::Debug for Array {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match display::repr(self) {
-            Ok(s) => f.write_str(&s),
-            Err(e) => write!(f, "<array: {e}>"),
-        }
-    }
-}
-
 impl std::fmt::Display for Array {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match display::str(self) {
