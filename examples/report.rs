@@ -230,7 +230,10 @@ fn run_peers(args: &Args, dir: &Path) -> (Peers, String) {
             format!("No peer columns: the peers script failed ({last})."),
         );
     }
-    match std::fs::read_to_string(&out).map_err(|e| e.to_string()).and_then(|t| Peers::parse(&t)) {
+    match std::fs::read_to_string(&out)
+        .map_err(|e| e.to_string())
+        .and_then(|t| Peers::parse(&t))
+    {
         Ok(p) if p.threads.iter().any(|&t| t != args.threads) => (
             Peers::default(),
             format!(
@@ -290,7 +293,10 @@ fn run(args: &Args) -> Result<()> {
     let (peers, peers_note) = if args.peers {
         run_peers(args, &dir)
     } else {
-        (Peers::default(), "No peer columns (--no-peers).".to_string())
+        (
+            Peers::default(),
+            "No peer columns (--no-peers).".to_string(),
+        )
     };
     eprintln!("{peers_note}");
     eprintln!("measuring this machine's limits ...");
@@ -346,7 +352,14 @@ fn run(args: &Args) -> Result<()> {
         println!("\n{NOTES}\n{peers_note}");
     }
     let written = write_outputs(
-        &dir, &cfg, &rows, &table, &header, &peers, &peers_note, &explain,
+        &dir,
+        &cfg,
+        &rows,
+        &table,
+        &header,
+        &peers,
+        &peers_note,
+        &explain,
     );
     match written {
         Ok(paths) => {

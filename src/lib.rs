@@ -40,8 +40,8 @@ pub mod runtime;
 pub mod shape;
 
 pub use array::io::{Loaded, load, load_any};
-pub use array::npz::{Npz, NpzOptions, load_npz, load_npz_with, savez, savez_compressed};
 pub use array::linalg::matmul;
+pub use array::npz::{Npz, NpzOptions, load_npz, load_npz_with, savez, savez_compressed};
 
 /// `np.linalg`: matrix inverse.
 pub mod linalg {

@@ -150,11 +150,17 @@ fn repr_matches_numpy() {
 fn display_is_str_repr_is_repr_and_debug_never_evaluates() {
     let x = lazynp::array([[1i64, 2, 3], [4, 5, 6]]);
     assert_eq!(x.to_string(), "[[1 2 3]\n [4 5 6]]");
-    assert_eq!(x.repr().to_string(), "array([[1, 2, 3],\n       [4, 5, 6]])");
+    assert_eq!(
+        x.repr().to_string(),
+        "array([[1, 2, 3],\n       [4, 5, 6]])"
+    );
     let y = &x * 2;
     assert_eq!(format!("{y:?}"), "Array(shape=(2, 3), dtype=int64, lazy)");
     assert!(!y.is_realized(), "Debug evaluated the array");
-    assert_eq!(format!("{x:?}"), "Array(shape=(2, 3), dtype=int64, realized)");
+    assert_eq!(
+        format!("{x:?}"),
+        "Array(shape=(2, 3), dtype=int64, realized)"
+    );
     let s = lazynp::scalar(1.5f32);
     assert_eq!(format!("{s:?}"), "Array(shape=(), dtype=float32, realized)");
 }

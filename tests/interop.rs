@@ -54,7 +54,11 @@ fn ragged_rows_and_wrong_requests_are_errors() {
     let x = lazynp::array([1.0f64, 2.0]);
     assert!(matches!(x.iter::<f32>(), Err(Error::DTypeMismatch { .. })));
     assert!(x.to_vec2::<f64>().is_err());
-    assert!(lazynp::zeros([2, 2, 2], DType::F64).to_vec2::<f64>().is_err());
+    assert!(
+        lazynp::zeros([2, 2, 2], DType::F64)
+            .to_vec2::<f64>()
+            .is_err()
+    );
 }
 
 #[cfg(feature = "ndarray")]
@@ -64,7 +68,10 @@ fn ndarray_round_trips_every_dtype_and_layout() {
         let x = sample(dtype);
         let nd = x.to_ndarray::<T>().unwrap();
         assert_eq!(nd.shape(), &[2, 3]);
-        assert_eq!(nd.iter().copied().collect::<Vec<T>>(), x.to_vec::<T>().unwrap());
+        assert_eq!(
+            nd.iter().copied().collect::<Vec<T>>(),
+            x.to_vec::<T>().unwrap()
+        );
         let back = Array::from(nd.clone());
         assert_eq!(back.to_vec::<T>().unwrap(), x.to_vec::<T>().unwrap());
         // A transposed (non-standard layout) view copies in logical order.
@@ -89,7 +96,10 @@ fn ndarray_round_trips_every_dtype_and_layout() {
     let s = a.slice(ndarray::s![1..4;2, ..;-2]);
     let x = Array::from(s);
     assert_eq!(x.shape(), &[2, 3]);
-    assert_eq!(x.to_vec::<f64>().unwrap(), vec![9.0, 7.0, 5.0, 19.0, 17.0, 15.0]);
+    assert_eq!(
+        x.to_vec::<f64>().unwrap(),
+        vec![9.0, 7.0, 5.0, 19.0, 17.0, 15.0]
+    );
     // The view is zero-copy: it points into the evaluated buffer, stable across calls.
     let y = (&x * 2.0).eval().unwrap();
     let (v1, v2) = (
@@ -126,7 +136,10 @@ fn safetensors_round_trips_every_dtype_and_rejects_others() {
     f16.extend_from_slice(header);
     f16.extend_from_slice(&[0, 60, 0, 64]);
     let e = lazynp::safetensors::from_bytes(&f16).unwrap_err();
-    assert!(matches!(&e, Error::Format(m) if m.contains("\"h\"") && m.contains("F16")), "{e}");
+    assert!(
+        matches!(&e, Error::Format(m) if m.contains("\"h\"") && m.contains("F16")),
+        "{e}"
+    );
     // Truncated data and duplicate names.
     assert!(lazynp::safetensors::from_bytes(&bytes[..bytes.len() - 1]).is_err());
     let x = lazynp::array([1.0f32]);

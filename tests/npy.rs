@@ -365,7 +365,10 @@ fn io_errors_are_io() {
             .save(missing.join("x.npy"))
             .unwrap_err(),
     ] {
-        assert!(e.to_string().contains("does-not-exist") || e.to_string().contains("f8_1d"), "{e}");
+        assert!(
+            e.to_string().contains("does-not-exist") || e.to_string().contains("f8_1d"),
+            "{e}"
+        );
     }
     // A .npy file is not a zip archive.
     assert!(matches!(

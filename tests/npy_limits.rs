@@ -61,7 +61,10 @@ fn more_than_64_dims_is_numpys_error_and_cheap() {
     );
     // 10,000 dimensions: once ~5 GB allocated quadratically; now an error at parse time.
     let t = Instant::now();
-    let m = format_msg(from_npy_bytes(&npy_with(&f8_header(&ones(10_000)), &[0; 8])));
+    let m = format_msg(from_npy_bytes(&npy_with(
+        &f8_header(&ones(10_000)),
+        &[0; 8],
+    )));
     assert!(m.ends_with("found 10000"), "{m}");
     assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
 }
@@ -100,7 +103,10 @@ fn deflated_member_is_bounded_by_its_compressed_size() {
     let member = npy_with(&f8_header("(402653184,)"), &[0; 64]);
     let archive = zip_of(&[("x.npy", &member, true)]);
     let m = format_msg(from_npz_bytes(&archive, &NpzOptions::default()));
-    assert!(m.contains("\"x.npy\"") && m.contains("needs 3221225472"), "{m}");
+    assert!(
+        m.contains("\"x.npy\"") && m.contains("needs 3221225472"),
+        "{m}"
+    );
     assert!(!m.contains("max_member_bytes"), "{m}");
 }
 
@@ -163,7 +169,10 @@ fn truncated_and_corrupt_archives_are_typed_errors() {
         let good = to_npz_bytes(&[("a", &a)], compressed).unwrap();
         for cut in [0, 2, 10, 30, good.len() / 2, good.len() - 1] {
             let r = from_npz_bytes(&good[..cut], &NpzOptions::default());
-            assert!(matches!(r, Err(Error::Format(_) | Error::Io(_))), "{cut}: {r:?}");
+            assert!(
+                matches!(r, Err(Error::Format(_) | Error::Io(_))),
+                "{cut}: {r:?}"
+            );
         }
         // Flip bytes inside the member's data: the CRC (or the deflate stream) catches it.
         let mut bad = good.clone();
@@ -210,7 +219,12 @@ fn load_dispatches_on_magic_and_npz_keeps_order() {
     assert!(format_msg(lazynp::load_npz(&npy)).contains("a.npy"));
     let junk = dir.join("junk.bin");
     std::fs::write(&junk, b"PK\x03\x04 not really").unwrap();
-    assert!(lazynp::load(&junk).unwrap_err().to_string().contains("junk.bin"));
+    assert!(
+        lazynp::load(&junk)
+            .unwrap_err()
+            .to_string()
+            .contains("junk.bin")
+    );
     std::fs::write(&junk, b"").unwrap();
     assert!(format_msg(lazynp::load(&junk)).contains("junk.bin"));
     std::fs::remove_dir_all(&dir).unwrap();

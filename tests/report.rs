@@ -103,9 +103,16 @@ fn quick_suite_covers_every_workload_and_fusion_never_adds_kernels() {
     for want in ["lazynp fused", "lazynp eager", "relative to lazynp eager"] {
         assert!(svg.contains(want), "{want} not in the chart");
     }
-    assert!(!svg.contains("NumPy</text>"), "no NumPy legend without NumPy times");
+    assert!(
+        !svg.contains("NumPy</text>"),
+        "no NumPy legend without NumPy times"
+    );
     for r in &rows {
-        assert!(svg.contains(&format!("{} {}", xml(r.name), r.size)), "{} label", r.name);
+        assert!(
+            svg.contains(&format!("{} {}", xml(r.name), r.size)),
+            "{} label",
+            r.name
+        );
     }
 
     // report.md: the thread line, the table, a link per workload to its kernel dump.
@@ -121,14 +128,19 @@ fn quick_suite_covers_every_workload_and_fusion_never_adds_kernels() {
     for (i, r) in rows.iter().enumerate() {
         let f = render::kernel_file(i + 1, r);
         assert!(md.contains(&format!("](kernels/{f})")), "{f}");
-        assert!(f.ends_with(".txt") && !f.contains(' ') && !f.contains('/'), "{f}");
+        assert!(
+            f.ends_with(".txt") && !f.contains(' ') && !f.contains('/'),
+            "{f}"
+        );
     }
     assert_eq!(render::threads_line(4).matches("4 threads").count(), 1);
 }
 
 /// The chart escapes text for XML.
 fn xml(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// A Python that has NumPy: `LAZYNP_PYTHON`, else `python3`; None when neither has it.
@@ -150,7 +162,10 @@ fn numpy_times_reach_the_chart_when_numpy_is_installed() {
     };
     let out = std::env::temp_dir().join(format!("lazynp-peers-{}.json", std::process::id()));
     let status = std::process::Command::new(&py)
-        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/benches/peers/elementwise.py"))
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/benches/peers/elementwise.py"
+        ))
         .args(["--quick", "--threads", "1", "--out"])
         .arg(&out)
         .stdout(std::process::Stdio::null())
@@ -162,7 +177,12 @@ fn numpy_times_reach_the_chart_when_numpy_is_installed() {
     assert_eq!(peers.threads, vec![1]);
     let rows = quick_rows();
     for r in &rows {
-        assert!(peers.time(r.name, &r.size, "numpy").is_some(), "{} {}", r.name, r.size);
+        assert!(
+            peers.time(r.name, &r.size, "numpy").is_some(),
+            "{} {}",
+            r.name,
+            r.size
+        );
     }
     let svg = chart::svg(&rows, &peers, "t");
     assert!(svg.contains("NumPy"), "NumPy missing from the chart");
@@ -188,10 +208,17 @@ fn peers_file_adds_numpy_and_best_peer_columns() {
     assert_eq!(peers.best("chain ((a*b+c)*a-b)/(c+1)", "1e7"), None);
     assert_eq!(peers.names(), ["jax.jit", "numpy"]);
     assert!(peers.threads.is_empty());
-    let p = Peers::parse(r#"[{"workload": "w", "size": "1", "peer": "numpy", "seconds": 1, "threads": 2}]"#)
-        .unwrap();
+    let p = Peers::parse(
+        r#"[{"workload": "w", "size": "1", "peer": "numpy", "seconds": 1, "threads": 2}]"#,
+    )
+    .unwrap();
     assert_eq!(p.threads, vec![2]);
-    assert!(Peers::parse(r#"[{"workload": "w", "size": "1", "peer": "numpy", "seconds": 1, "threads": 0}]"#).is_err());
+    assert!(
+        Peers::parse(
+            r#"[{"workload": "w", "size": "1", "peer": "numpy", "seconds": 1, "threads": 0}]"#
+        )
+        .is_err()
+    );
     assert!(Peers::parse("[{\"workload\": 1}]").is_err());
     assert!(Peers::parse("[").is_err());
 

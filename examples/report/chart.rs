@@ -38,7 +38,7 @@ fn pretty(peer: &str) -> String {
     }
 }
 
-/// The reference a row's ratios divide by: NumPy's time, or lazynp eager's without NumPy.
+/// NumPy's time for a row (the reference of its ratios when any row has one).
 fn reference(r: &Row, peers: &Peers) -> Option<f64> {
     peers.time(r.name, &r.size, "numpy")
 }
@@ -49,19 +49,28 @@ pub fn svg(rows: &[Row], peers: &Peers, title: &str) -> String {
         Series {
             name: "lazynp fused".into(),
             color: COLORS[0],
-            times: rows.iter().map(|r| Some(r.fused.median.as_secs_f64())).collect(),
+            times: rows
+                .iter()
+                .map(|r| Some(r.fused.median.as_secs_f64()))
+                .collect(),
         },
         Series {
             name: "lazynp eager".into(),
             color: COLORS[1],
-            times: rows.iter().map(|r| Some(r.eager.median.as_secs_f64())).collect(),
+            times: rows
+                .iter()
+                .map(|r| Some(r.eager.median.as_secs_f64()))
+                .collect(),
         },
     ];
     for (i, p) in peer_names(peers).iter().enumerate() {
         series.push(Series {
             name: pretty(p),
             color: COLORS[(2 + i).min(COLORS.len() - 1)],
-            times: rows.iter().map(|r| peers.time(r.name, &r.size, p)).collect(),
+            times: rows
+                .iter()
+                .map(|r| peers.time(r.name, &r.size, p))
+                .collect(),
         });
     }
     let with_numpy = rows.iter().any(|r| reference(r, peers).is_some());
@@ -133,20 +142,20 @@ fn draw(
     let slot = |i: usize, k: usize| ytop - i as f64 * per_row - 0.5 - k as f64;
     for (k, s) in series.iter().enumerate() {
         let color = s.color;
-        let bars: Vec<(f64, f64, f64)> = s
+        let bars: Vec<(f64, f64)> = s
             .times
             .iter()
             .enumerate()
-            .filter_map(|(i, t)| t.and_then(|t| ratio(i, t)).map(|r| (r, slot(i, k), t.unwrap())))
+            .filter_map(|(i, t)| ratio(i, (*t)?).map(|r| (r, slot(i, k))))
             .collect();
         chart
-            .draw_series(bars.iter().map(|&(r, y, _)| {
+            .draw_series(bars.iter().map(|&(r, y)| {
                 Rectangle::new([(0.0, y - 0.42), (r.min(xmax), y + 0.42)], color.filled())
             }))?
             .label(s.name.clone())
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
         // Bars past the axis end say their value.
-        chart.draw_series(bars.iter().filter(|b| b.0 > xmax).map(|&(r, y, _)| {
+        chart.draw_series(bars.iter().filter(|b| b.0 > xmax).map(|&(r, y)| {
             Text::new(
                 format!("{r:.1}x"),
                 (xmax * 0.93, y),
@@ -160,11 +169,16 @@ fn draw(
         BLACK.stroke_width(1),
     )))?;
     // Row labels, centred on each group, right-aligned against the axis.
-    let style = TextStyle::from(("sans-serif", 12).into_font()).pos(Pos::new(HPos::Right, VPos::Center));
+    let style =
+        TextStyle::from(("sans-serif", 12).into_font()).pos(Pos::new(HPos::Right, VPos::Center));
     for (i, r) in rows.iter().enumerate() {
         let y = ytop - i as f64 * per_row - (per_row - 1.0) / 2.0;
         let (px, py) = chart.backend_coord(&(0.0, y));
-        root.draw(&Text::new(format!("{} {}", r.name, r.size), (px - 8, py), &style))?;
+        root.draw(&Text::new(
+            format!("{} {}", r.name, r.size),
+            (px - 8, py),
+            &style,
+        ))?;
     }
     chart
         .configure_series_labels()

@@ -110,7 +110,11 @@ impl std::fmt::Debug for Array {
     /// # Ok::<(), lazynp::Error>(())
     /// ```
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let state = if self.is_realized() { "realized" } else { "lazy" };
+        let state = if self.is_realized() {
+            "realized"
+        } else {
+            "lazy"
+        };
         write!(
             f,
             "Array(shape={}, dtype={}, {state})",

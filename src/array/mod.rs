@@ -8,14 +8,14 @@ pub mod io;
 pub mod linalg;
 mod math;
 mod movement;
-pub mod npz;
 #[cfg(feature = "ndarray")]
 pub mod ndarray_interop;
-#[cfg(feature = "safetensors")]
-pub mod safetensors_io;
+pub mod npz;
 mod ops;
 pub mod random;
 mod reduce;
+#[cfg(feature = "safetensors")]
+pub mod safetensors_io;
 
 pub use convert::Iter;
 pub use creation::{

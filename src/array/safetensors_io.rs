@@ -94,7 +94,10 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Npz> {
                 *b = (*b != 0) as u8;
             }
         }
-        out.insert(name.to_string(), Array::from_buffer(buf, v.shape().to_vec())?);
+        out.insert(
+            name.to_string(),
+            Array::from_buffer(buf, v.shape().to_vec())?,
+        );
     }
     Ok(out)
 }
