@@ -18,7 +18,6 @@
 //! `target/lazynp-report/`. `--full` adds sizes; `--quick` runs tiny sizes.
 
 use lazynp::Result;
-use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
 #[path = "report/chart.rs"]

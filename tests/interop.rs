@@ -4,6 +4,7 @@
 use lazynp::{Array, DType, Error};
 
 /// A small deterministic array of every dtype, 2x3.
+#[cfg(any(feature = "ndarray", feature = "safetensors"))]
 fn sample(dtype: DType) -> Array {
     lazynp::arange(-2.0f64, 4.0, 1.0)
         .reshape([2, 3])
