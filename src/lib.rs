@@ -32,6 +32,7 @@ pub mod dtype;
 pub mod error;
 pub mod eval;
 mod fxhash;
+pub mod hashing;
 pub mod interp;
 pub mod ir;
 pub mod kernel;
