@@ -52,14 +52,14 @@ impl Peers {
             else {
                 return Err("each item needs workload, size, peer (strings), seconds".into());
             };
-            match get("threads") {
-                Some(Json::Num(n)) if *n >= 1.0 && n.fract() == 0.0 => {
-                    if !peers.threads.contains(&(*n as usize)) {
-                        peers.threads.push(*n as usize);
-                    }
+            if let Some(v) = get("threads") {
+                let n = match v {
+                    Json::Num(n) if *n >= 1.0 && n.fract() == 0.0 => *n as usize,
+                    _ => return Err("threads must be a positive integer".into()),
+                };
+                if !peers.threads.contains(&n) {
+                    peers.threads.push(n);
                 }
-                None => {}
-                Some(_) => return Err("threads must be a positive integer".into()),
             }
             peers.push(PeerTime {
                 workload: w.clone(),
