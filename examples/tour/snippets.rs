@@ -78,7 +78,7 @@ pub fn deterministic_snippets() -> np::Result<String> {
     let values = np::array([1i64, 2, 3, 4, 5]);
     let squared = values.powf(2);
     p!(out, "{squared}");
-    p!(out, "{squared:?}");
+    p!(out, "{}", squared.repr());
 
     p!(out, "## 5. Broadcasting: X + B");
     let x = np::array([[1i64, 2, 3], [4, 5, 6]]);

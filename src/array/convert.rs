@@ -1,8 +1,8 @@
 //! Conversions between [`Array`] and Rust's own containers: `From<Vec<T>>`, `From<&[T]>`,
 //! `TryFrom<Vec<Vec<T>>>` (ragged rows are NumPy's "inhomogeneous shape" error),
 //! `FromIterator`, and back with [`Array::to_vec2`], [`Array::iter`] and `TryFrom<&Array>` for
-//! `Vec<T>`. The `ndarray` and `safetensors` features add those crates' types
-//! ([`ndarray_interop`](super::ndarray_interop), [`safetensors`](crate::safetensors)).
+//! `Vec<T>`. The `ndarray` and `safetensors` cargo features add those crates' types (modules
+//! `array::ndarray_interop` and `lazynp::safetensors`).
 
 use super::Array;
 use crate::dtype::Element;
