@@ -1,6 +1,18 @@
-//! # lazynp
+#![doc = include_str!("../README.md")]
 //!
-//! NumPy-shaped lazy arrays whose programs are compiled, not interpreted op by op.
+//! ## Module map
+//!
+//! | where | what |
+//! | --- | --- |
+//! | crate root | [`Array`] and its constructors ([`array()`], [`zeros`], [`arange`], [`eye`], ...), [`DType`], [`EvalOptions`], [`Error`], [`jit_stats`] |
+//! | [`Array`]'s methods | operators, math, reductions, views and indexing ([`s!`]), `matmul`, `eval`, `explain`, conversions (`From<Vec<T>>`, `to_vec2`, `iter`) |
+//! | [`random`] | `np.random`: [`random::default_rng`] and the legacy global generator |
+//! | [`linalg`] | `np.linalg`: [`linalg::inv`] |
+//! | [`load`], [`load_any`], [`load_npz`], [`savez`], [`NpzOptions`] | `.npy` / `.npz` files, byte-compatible with NumPy |
+//! | `safetensors` (feature `safetensors`) | `safetensors::{load, save, from_bytes, to_bytes}` |
+//! | `ndarray` interop (feature `ndarray`) | `From<ndarray::ArrayBase>`, `Array::to_ndarray`, `Array::ndarray_view` |
+//!
+//! A first program:
 //!
 //! ```
 //! use lazynp as np;
@@ -35,14 +47,22 @@ pub mod runtime;
 pub mod semantics;
 pub mod shape;
 
-pub use array::io::{load, load_npz, savez, savez_compressed};
+pub use array::io::{Loaded, load, load_any};
 pub use array::linalg::matmul;
+pub use array::npz::{Npz, NpzOptions, load_npz, load_npz_with, savez, savez_compressed};
 
 /// `np.linalg`: matrix inverse.
 pub mod linalg {
     pub use crate::array::linalg::inv;
 }
 pub use array::random;
+/// Safetensors files (cargo feature `safetensors`).
+#[cfg(feature = "safetensors")]
+pub mod safetensors {
+    pub use crate::array::safetensors_io::{from_bytes, load, save, to_bytes};
+}
+#[cfg(feature = "ndarray")]
+pub use array::ndarray_interop::NdarrayView;
 pub use array::{
     Array, Axes, IntoArrayData, IntoScalar, SliceArg, SliceInfo, arange, array, concatenate, eye,
     full, linspace, maximum, minimum, ones, scalar, split, stack, try_arange, try_concatenate,

@@ -1,5 +1,6 @@
 //! The user-facing lazy [`Array`]: every method builds a graph node after checking shapes.
 
+mod convert;
 mod creation;
 pub mod display;
 pub mod index;
@@ -7,10 +8,16 @@ pub mod io;
 pub mod linalg;
 mod math;
 mod movement;
+#[cfg(feature = "ndarray")]
+pub mod ndarray_interop;
+pub mod npz;
 mod ops;
 pub mod random;
 mod reduce;
+#[cfg(feature = "safetensors")]
+pub mod safetensors_io;
 
+pub use convert::Iter;
 pub use creation::{
     IntoArrayData, arange, array, eye, full, linspace, ones, scalar, try_arange, try_eye, try_full,
     try_linspace, try_zeros, zeros, zeros_like,
@@ -324,15 +331,6 @@ impl Array {
         }
         let shape = v.shape.to_vec();
         Array::build(Op::View(v), base.dtype(), shape, &[base])
-    }
-}
-
-impl std::fmt::Debug for Array {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match display::repr(self) {
-            Ok(s) => f.write_str(&s),
-            Err(e) => write!(f, "<array: {e}>"),
-        }
     }
 }
 
