@@ -21,6 +21,7 @@ pub mod error;
 pub mod eval;
 mod fxhash;
 pub mod interp;
+pub mod interp_update;
 pub mod ir;
 pub mod kernel;
 pub mod passes;

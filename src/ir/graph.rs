@@ -244,5 +244,6 @@ fn hash_op(op: &Op, h: &mut FxHasher) {
         Op::View(v) => v.hash(h),
         Op::Reduce { op, axes } => (op, axes).hash(h),
         Op::Concat { axis } | Op::Take { axis } => axis.hash(h),
+        Op::Update { mode, target } => (mode, target).hash(h),
     }
 }

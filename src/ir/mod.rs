@@ -7,4 +7,4 @@ pub mod op;
 
 pub use graph::Graph;
 pub use node::{Node, NodeRef, State};
-pub use op::{BinaryOp, Op, ReduceOp, UnaryOp};
+pub use op::{BinaryOp, Op, ReduceOp, UnaryOp, UpdateMode, UpdateTarget};

@@ -10,6 +10,7 @@ pub mod matmul;
 pub mod matmul_dispatch;
 pub mod ops;
 pub mod pool;
+pub mod update;
 
 pub use buffer::{Buffer, live_bytes};
 pub use cache::{JitStats, jit_stats};
