@@ -1,6 +1,7 @@
 //! The user-facing lazy [`Array`]: every method builds a graph node after checking shapes.
 
 mod creation;
+mod gather;
 pub mod display;
 pub mod index;
 pub mod io;
@@ -10,14 +11,20 @@ mod movement;
 mod ops;
 pub mod random;
 mod reduce;
+mod update;
 
 pub use creation::{
     IntoArrayData, arange, array, eye, full, linspace, ones, scalar, zeros, zeros_like,
 };
 pub use math::{maximum, minimum, where_};
 pub use movement::{SliceArg, SliceInfo, concatenate, split, stack};
-pub use ops::IntoScalar;
+pub use ops::{ArrayOrScalar, IntoScalar};
+pub use gather::{argwhere, put_along_axis, take_along_axis, try_put_along_axis, try_take_along_axis};
 pub use reduce::Axes;
+pub use update::{
+    At, Selection, add_at, can_cast_same_kind, maximum_at, minimum_at, multiply_at, subtract_at,
+    try_add_at, try_maximum_at, try_minimum_at, try_multiply_at, try_subtract_at,
+};
 
 use crate::dtype::{DType, Element, Scalar};
 use crate::error::{Error, Result};

@@ -166,7 +166,10 @@ pub fn mask_count_error(values: &[usize], count: usize) -> Error {
             crate::shape::tuple(&want, ",")
         )
     };
-    Error::Invalid { op: "index", msg }
+    Error::Invalid {
+        op: "ValueError",
+        msg,
+    }
 }
 
 /// `i` in `0..n` for a checked index (negative counts from the end).
