@@ -116,6 +116,10 @@ pub fn update(
         UpdateTarget::Index { axis } => {
             let idx = ins[1].as_slice::<i64>();
             let ni = in_shapes[1].len();
+            // Every index is checked, even when no value reaches it (as NumPy does).
+            for &i in idx {
+                normalize_index(i, *axis, shape[*axis])?;
+            }
             let mut err = None;
             for_each_index(vshape, |m| {
                 let j = c_index(&m[*axis..*axis + ni], in_shapes[1]);
