@@ -18,7 +18,10 @@ fn main() -> Result<()> {
     let mut iters = 1000;
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--iters") {
-        iters = args.get(i + 1).and_then(|v| v.parse().ok()).expect("--iters N");
+        iters = args
+            .get(i + 1)
+            .and_then(|v| v.parse().ok())
+            .expect("--iters N");
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let corpus = model::corpus(root);

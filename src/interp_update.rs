@@ -177,14 +177,13 @@ pub fn update(
                 return Err(crate::runtime::update::mask_count_error(vshape, count));
             }
             let inner: usize = vshape[1..].iter().product();
-            let mut r = 0;
-            for (p, _) in mask.iter().enumerate().filter(|(_, b)| **b) {
+            let selected = mask.iter().enumerate().filter(|(_, b)| **b);
+            for (r, (p, _)) in selected.enumerate() {
                 let row = if n == 1 { 0 } else { r };
                 for q in 0..inner {
                     dest.push(p * inner + q);
                     source.push(row * inner + q);
                 }
-                r += 1;
             }
         }
     }

@@ -37,13 +37,14 @@ pub mod linalg {
 }
 pub use array::random;
 pub use array::{
+    Array, ArrayOrScalar, Axes, IntoArrayData, IntoScalar, SliceArg, SliceInfo, arange, array,
+    concatenate, eye, full, linspace, maximum, minimum, ones, scalar, split, stack, where_, zeros,
+    zeros_like,
+};
+pub use array::{
     At, Selection, add_at, argwhere, can_cast_same_kind, maximum_at, minimum_at, multiply_at,
     put_along_axis, subtract_at, take_along_axis, try_add_at, try_maximum_at, try_minimum_at,
     try_multiply_at, try_put_along_axis, try_subtract_at, try_take_along_axis,
-};
-pub use array::{
-    Array, ArrayOrScalar, Axes, IntoArrayData, IntoScalar, SliceArg, SliceInfo, arange, array, concatenate, eye,
-    full, linspace, maximum, minimum, ones, scalar, split, stack, where_, zeros, zeros_like,
 };
 pub use dtype::{DType, Element, Kind, Scalar, promote, promote_weak};
 pub use error::{Error, Result};

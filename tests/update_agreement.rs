@@ -9,7 +9,10 @@ struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         self.0 >> 33
     }
     fn below(&mut self, n: usize) -> usize {
@@ -26,7 +29,9 @@ impl Lcg {
 fn data(r: &mut Lcg, shape: &[usize], dtype: DType) -> Array {
     let n: usize = shape.iter().product();
     let v: Vec<f64> = (0..n).map(|_| r.int(-9, 9) as f64 * 0.5).collect();
-    np::array(v).reshape(shape.iter().map(|&d| d as isize).collect::<Vec<_>>()).astype(dtype)
+    np::array(v)
+        .reshape(shape.iter().map(|&d| d as isize).collect::<Vec<_>>())
+        .astype(dtype)
 }
 
 /// A value array of `shape`, built as the transpose of a stored array (a strided view) or a
@@ -40,7 +45,11 @@ fn values(r: &mut Lcg, shape: &[usize], dtype: DType) -> Array {
         }
         1 if !shape.is_empty() => {
             let last = [*shape.last().unwrap()];
-            data(r, &last, dtype).eval().unwrap().try_broadcast_to(shape).unwrap()
+            data(r, &last, dtype)
+                .eval()
+                .unwrap()
+                .try_broadcast_to(shape)
+                .unwrap()
         }
         _ => data(r, shape, dtype),
     }
@@ -145,7 +154,13 @@ fn bits(a: &Array) -> Vec<i64> {
             .to_vec::<f64>()
             .unwrap()
             .iter()
-            .map(|f| if f.is_nan() { 0x7ff8 } else { f.to_bits() as i64 })
+            .map(|f| {
+                if f.is_nan() {
+                    0x7ff8
+                } else {
+                    f.to_bits() as i64
+                }
+            })
             .collect()
     } else {
         a.astype(DType::I64).to_vec::<i64>().unwrap()
@@ -176,8 +191,15 @@ fn compiled_updates_agree_with_the_interpreter() {
                 assert_eq!(a.to_string(), b.to_string(), "case {seed}");
                 errors += 1;
             }
-            (a, b) => panic!("case {seed}: interpreter {:?} vs compiled {:?}\n{dump}", a.map(|_| ()), b.map(|_| ())),
+            (a, b) => panic!(
+                "case {seed}: interpreter {:?} vs compiled {:?}\n{dump}",
+                a.map(|_| ()),
+                b.map(|_| ())
+            ),
         }
     }
-    assert!(run > 300 && errors > 5, "{run} agreeing results, {errors} agreeing errors");
+    assert!(
+        run > 300 && errors > 5,
+        "{run} agreeing results, {errors} agreeing errors"
+    );
 }

@@ -4,9 +4,17 @@ use lazynp::{self as np, DType, EvalOptions, s};
 
 fn both(a: &np::Array) -> (Vec<f64>, Vec<f64>) {
     let f = a.astype(DType::F64);
-    let jit = f.eval_with(&EvalOptions::fused()).unwrap().to_vec::<f64>().unwrap();
+    let jit = f
+        .eval_with(&EvalOptions::fused())
+        .unwrap()
+        .to_vec::<f64>()
+        .unwrap();
     let g = a.astype(DType::F64);
-    let rebuilt = g.eval_with(&EvalOptions::interpreter()).unwrap().to_vec::<f64>().unwrap();
+    let rebuilt = g
+        .eval_with(&EvalOptions::interpreter())
+        .unwrap()
+        .to_vec::<f64>()
+        .unwrap();
     (jit, rebuilt)
 }
 
@@ -14,21 +22,27 @@ fn both(a: &np::Array) -> (Vec<f64>, Vec<f64>) {
 fn assign_forms() {
     let mut x = np::zeros([3, 4], DType::F64);
     x.assign(s![.., 0], 1.0);
-    x.assign(s![1, 1..;2], &np::array([5.0, 6.0]));
-    x.assign(s![-1], &np::array([7.0, 8.0, 9.0, 10.0]));
+    x.assign(s![1, 1..;2], np::array([5.0, 6.0]));
+    x.assign(s![-1], np::array([7.0, 8.0, 9.0, 10.0]));
     assert_eq!(
         x.to_vec::<f64>().unwrap(),
         vec![1.0, 0.0, 0.0, 0.0, 1.0, 5.0, 0.0, 6.0, 7.0, 8.0, 9.0, 10.0]
     );
     let mut y = np::arange(0i64, 6, 1);
-    y.assign_index(&np::array([0i64, -1, 0]), 0, &np::array([10i64, 20, 30]));
+    y.assign_index(&np::array([0i64, -1, 0]), 0, np::array([10i64, 20, 30]));
     assert_eq!(y.to_vec::<i64>().unwrap(), vec![30, 1, 2, 3, 4, 20]);
     let mut z = np::arange(0.0f64, 6.0, 1.0);
     z.assign_mask(&z.gt(2.5), -1.0);
-    assert_eq!(z.to_vec::<f64>().unwrap(), vec![0.0, 1.0, 2.0, -1.0, -1.0, -1.0]);
+    assert_eq!(
+        z.to_vec::<f64>().unwrap(),
+        vec![0.0, 1.0, 2.0, -1.0, -1.0, -1.0]
+    );
     let mut w = np::arange(0.0f64, 6.0, 1.0);
-    w.assign_mask(&w.gt(3.5), &np::array([40.0, 50.0]));
-    assert_eq!(w.to_vec::<f64>().unwrap(), vec![0.0, 1.0, 2.0, 3.0, 40.0, 50.0]);
+    w.assign_mask(&w.gt(3.5), np::array([40.0, 50.0]));
+    assert_eq!(
+        w.to_vec::<f64>().unwrap(),
+        vec![0.0, 1.0, 2.0, 3.0, 40.0, 50.0]
+    );
     let mut a = np::zeros([3], DType::F32);
     np::add_at(&mut a, &np::array([0i64, 0, 2, 0]), 0, 1.0);
     assert_eq!(a.to_vec::<f32>().unwrap(), vec![3.0, 0.0, 1.0]);

@@ -23,7 +23,10 @@ fn spiral_losses_match_numpy() {
     let (losses, _) = spiral::train(&data, 401, 200, &EvalOptions::default()).unwrap();
     assert_eq!(losses.len(), 3);
     for ((i, want), got) in expected.iter().zip(&losses) {
-        assert!((got - want).abs() <= 1e-10 * want.abs(), "iteration {i}: {got} vs NumPy {want}");
+        assert!(
+            (got - want).abs() <= 1e-10 * want.abs(),
+            "iteration {i}: {got} vs NumPy {want}"
+        );
     }
 }
 
@@ -31,12 +34,18 @@ fn spiral_losses_match_numpy() {
 fn char_rnn_first_losses_match_numpy() {
     let corpus = char_rnn::corpus(root());
     let expected = char_rnn::expected_losses(root());
-    for opts in [EvalOptions::default().threads(1), EvalOptions::interpreter()] {
+    for opts in [
+        EvalOptions::default().threads(1),
+        EvalOptions::interpreter(),
+    ] {
         let (losses, _) = char_rnn::train(&corpus, 5, 25, 5, &opts).unwrap();
         assert_eq!(losses.len(), 5);
         for ((i, got), (j, want)) in losses.iter().zip(&expected) {
             assert_eq!(i, j);
-            assert!((got - want).abs() <= 1e-11 * want.abs(), "step {i}: {got} vs NumPy {want}");
+            assert!(
+                (got - want).abs() <= 1e-11 * want.abs(),
+                "step {i}: {got} vs NumPy {want}"
+            );
         }
     }
 }

@@ -89,7 +89,9 @@ impl Case<'_> {
                 with_value!(&v, v => x.try_assign_index(&self.inputs[1], self.axis(), v))?
             }
             "assign_mask" => with_value!(&v, v => x.try_assign_mask(&self.inputs[1], v))?,
-            "add_at" => with_value!(&v, v => np::try_add_at(&mut x, &self.inputs[1], self.axis(), v))?,
+            "add_at" => {
+                with_value!(&v, v => np::try_add_at(&mut x, &self.inputs[1], self.axis(), v))?
+            }
             "subtract_at" => {
                 with_value!(&v, v => np::try_subtract_at(&mut x, &self.inputs[1], self.axis(), v))?
             }
@@ -151,7 +153,11 @@ fn check_equal(name: &str, got: &Array, want: &Array) {
     if want.dtype().is_float() {
         let g = got.astype(DType::F64).to_vec::<f64>().unwrap();
         let w = want.astype(DType::F64).to_vec::<f64>().unwrap();
-        let eps = if want.dtype() == DType::F32 { 1e-6 } else { 1e-14 };
+        let eps = if want.dtype() == DType::F32 {
+            1e-6
+        } else {
+            1e-14
+        };
         for (i, (a, b)) in g.iter().zip(&w).enumerate() {
             let ok = (a.is_nan() && b.is_nan()) || (a - b).abs() <= eps * (1.0 + b.abs());
             assert!(ok, "{name}: element {i}: got {a}, NumPy {b}");
@@ -189,7 +195,9 @@ fn every_form_matches_numpy() {
             let got = case.build().and_then(|a| a.eval_with(&opts));
             match expected.strip_prefix("err:") {
                 Some(msg) => {
-                    let e = got.err().unwrap_or_else(|| panic!("{name}: NumPy raises {msg}"));
+                    let e = got
+                        .err()
+                        .unwrap_or_else(|| panic!("{name}: NumPy raises {msg}"));
                     // take_along_axis reports the flat position of a bad index (documented).
                     let same = if form == "take_along_axis" {
                         e.to_string().contains("is out of bounds")

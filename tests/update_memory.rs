@@ -6,14 +6,17 @@ use lazynp::{self as np, DType, EvalOptions, s};
 #[test]
 fn adagrad_accumulator_stays_flat_over_10000_steps() {
     let mut rng = np::random::default_rng(3);
-    let g = rng.standard_normal_dtype([64, 64], DType::F32).eval().unwrap();
+    let g = rng
+        .standard_normal_dtype([64, 64], DType::F32)
+        .eval()
+        .unwrap();
     let mut mem = np::zeros([64, 64], DType::F32);
     let mut emb = np::zeros([64, 64], DType::F32);
     let ix = np::array([1i64, 5, 1, 63]);
     let mut live = Vec::new();
     for step in 0..10_000 {
         mem += &(&g * &g);
-        np::add_at(&mut emb, &ix, 0, &g.slice(s![0..4]));
+        np::add_at(&mut emb, &ix, 0, g.slice(s![0..4]));
         np::eval(&[&mem, &emb]).unwrap();
         if step % 100 == 0 {
             live.push(np::live_bytes());
@@ -24,11 +27,18 @@ fn adagrad_accumulator_stays_flat_over_10000_steps() {
     let late = live[90..].iter().copied().min().unwrap();
     // live_bytes is process-wide (other tests run concurrently): a leak of one 16 KB buffer per
     // step would add 160 MB.
-    assert!(late <= early + (1 << 20), "live bytes grew from {early} to {late}");
+    assert!(
+        late <= early + (1 << 20),
+        "live bytes grew from {early} to {late}"
+    );
     let m = mem.to_vec::<f32>().unwrap();
     let g0 = g.to_vec::<f32>().unwrap()[0];
     let want = 10_000.0 * g0 * g0;
-    assert!((m[0] - want).abs() <= 1e-3 * want.abs().max(1.0), "{} vs {want}", m[0]);
+    assert!(
+        (m[0] - want).abs() <= 1e-3 * want.abs().max(1.0),
+        "{} vs {want}",
+        m[0]
+    );
 }
 
 #[test]
@@ -39,11 +49,18 @@ fn a_chain_of_updates_writes_into_one_buffer() {
         x.assign_index(&np::array([t as i64]), 1, 2.0);
     }
     let text = x.explain();
-    let steps = text.lines().filter(|l| l.contains("runtime update_")).count();
+    let steps = text
+        .lines()
+        .filter(|l| l.contains("runtime update_"))
+        .count();
     let in_place = text.lines().filter(|l| l.contains("in place")).count();
     assert_eq!(steps, 16, "{text}");
     assert_eq!(in_place, 16, "{text}");
-    let jit = x.eval_with(&EvalOptions::fused()).unwrap().to_vec::<f64>().unwrap();
+    let jit = x
+        .eval_with(&EvalOptions::fused())
+        .unwrap()
+        .to_vec::<f64>()
+        .unwrap();
     assert!(jit.iter().all(|&v| v == 2.0));
     // A handle on an intermediate value keeps it: that update copies instead.
     let mut y = np::zeros([4], DType::F64);
@@ -52,7 +69,11 @@ fn a_chain_of_updates_writes_into_one_buffer() {
     y.assign(s![1], 2.0);
     let text = y.explain();
     // The first update writes into the zeros' buffer; the second copies (`kept` holds its input).
-    assert_eq!(text.lines().filter(|l| l.contains("in place")).count(), 1, "{text}");
+    assert_eq!(
+        text.lines().filter(|l| l.contains("in place")).count(),
+        1,
+        "{text}"
+    );
     np::eval(&[&y, &kept]).unwrap();
     assert_eq!(kept.to_vec::<f64>().unwrap(), vec![1.0, 0.0, 0.0, 0.0]);
     assert_eq!(y.to_vec::<f64>().unwrap(), vec![1.0, 2.0, 0.0, 0.0]);

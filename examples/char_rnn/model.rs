@@ -68,7 +68,12 @@ fn ix(i: usize) -> Array {
 }
 
 /// `lossFun(inputs, targets, hprev)`: the loss, the gradients and the last hidden state.
-pub fn loss_fun(p: &Params, inputs: &[usize], targets: &[usize], hprev: &Array) -> (Array, [Array; 5], Array) {
+pub fn loss_fun(
+    p: &Params,
+    inputs: &[usize],
+    targets: &[usize],
+    hprev: &Array,
+) -> (Array, [Array; 5], Array) {
     let vocab = p.wxh.shape()[1];
     let (mut xs, mut hs, mut ps) = (Vec::new(), Vec::new(), Vec::new());
     let mut loss = np::zeros([], DType::F64);
@@ -155,7 +160,10 @@ pub fn train(
         }
         // The whole step in one plan: new weights, Adagrad memories, hidden state, loss.
         np::eval_with(
-            &[&p.wxh, &p.whh, &p.why, &p.bh, &p.by, &mem[0], &mem[1], &mem[2], &mem[3], &mem[4], &hprev, &loss],
+            &[
+                &p.wxh, &p.whh, &p.why, &p.bh, &p.by, &mem[0], &mem[1], &mem[2], &mem[3], &mem[4],
+                &hprev, &loss,
+            ],
             opts,
         )?;
         if n < record_below && (n < 10 || n % every == 0) {

@@ -16,7 +16,10 @@ pub struct Data {
 pub fn load(root: &Path) -> Result<Data> {
     let mut d = np::load_npz(root.join("examples/data/spiral.npz"))?;
     let mut get = |k: &str| -> Array {
-        let i = d.iter().position(|(n, _)| n.trim_end_matches(".npy") == k).expect(k);
+        let i = d
+            .iter()
+            .position(|(n, _)| n.trim_end_matches(".npy") == k)
+            .expect(k);
         d.swap_remove(i).1
     };
     Ok(Data {
@@ -39,7 +42,12 @@ pub fn expected_losses(root: &Path) -> Vec<(usize, f64)> {
 }
 
 /// Trains `iters` iterations; returns the loss every `every` iterations and the accuracy.
-pub fn train(data: &Data, iters: usize, every: usize, opts: &EvalOptions) -> Result<(Vec<f64>, f64)> {
+pub fn train(
+    data: &Data,
+    iters: usize,
+    every: usize,
+    opts: &EvalOptions,
+) -> Result<(Vec<f64>, f64)> {
     let (x, y) = (&data.x, &data.y);
     let (mut w, mut w2) = (data.w.clone(), data.w2.clone());
     let (h, k) = (w.shape()[1], w2.shape()[1]);
@@ -84,6 +92,11 @@ pub fn train(data: &Data, iters: usize, every: usize, opts: &EvalOptions) -> Res
     }
     let hidden_layer = np::maximum(0.0, &x.dot(&w) + &b);
     let scores = &hidden_layer.dot(&w2) + &b2;
-    let acc = scores.argmax(1).equal(y).astype(np::DType::F64).mean(..).item::<f64>()?;
+    let acc = scores
+        .argmax(1)
+        .equal(y)
+        .astype(np::DType::F64)
+        .mean(..)
+        .item::<f64>()?;
     Ok((losses, acc))
 }

@@ -130,7 +130,8 @@ pub fn try_take_along_axis(x: &Array, indices: &Array, axis: isize) -> Result<Ar
         }
         let mut dims = vec![1usize; shape.len()];
         dims[d] = len;
-        let coord = crate::arange(0i64, len as i64, 1).reshape(dims.iter().map(|&v| v as isize).collect::<Vec<_>>());
+        let coord = crate::arange(0i64, len as i64, 1)
+            .reshape(dims.iter().map(|&v| v as isize).collect::<Vec<_>>());
         flat = &flat + &(coord * s as i64);
     }
     let k = crate::where_(&idx.lt(0i64), &idx + n, &idx);

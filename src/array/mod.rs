@@ -1,8 +1,8 @@
 //! The user-facing lazy [`Array`]: every method builds a graph node after checking shapes.
 
 mod creation;
-mod gather;
 pub mod display;
+mod gather;
 pub mod index;
 pub mod io;
 pub mod linalg;
@@ -16,10 +16,12 @@ mod update;
 pub use creation::{
     IntoArrayData, arange, array, eye, full, linspace, ones, scalar, zeros, zeros_like,
 };
+pub use gather::{
+    argwhere, put_along_axis, take_along_axis, try_put_along_axis, try_take_along_axis,
+};
 pub use math::{maximum, minimum, where_};
 pub use movement::{SliceArg, SliceInfo, concatenate, split, stack};
 pub use ops::{ArrayOrScalar, IntoScalar};
-pub use gather::{argwhere, put_along_axis, take_along_axis, try_put_along_axis, try_take_along_axis};
 pub use reduce::Axes;
 pub use update::{
     At, Selection, add_at, can_cast_same_kind, maximum_at, minimum_at, multiply_at, subtract_at,

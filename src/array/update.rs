@@ -258,7 +258,9 @@ fn update_mask(
     // (fused by the JIT), NumPy's result exactly.
     let mut padded = vec![1usize];
     padded.extend_from_slice(inner);
-    if vshape.len() <= inner.len() + 1 && broadcast_pair(&vshape, &padded).as_deref() == Some(&padded[..]) {
+    if vshape.len() <= inner.len() + 1
+        && broadcast_pair(&vshape, &padded).as_deref() == Some(&padded[..])
+    {
         let m = mask.reshape_for_broadcast(x.ndim());
         let new = match binary_of(mode) {
             None => values_for(x, mode, v, x.shape())?,
@@ -267,7 +269,11 @@ fn update_mask(
         return super::math::try_where(&m, Operand::Array(new), Operand::Array(x.clone()));
     }
     // One value row per selected element: the count is known at run time only.
-    let rows = if vshape.len() == inner.len() + 1 { vshape[0] } else { 1 };
+    let rows = if vshape.len() == inner.len() + 1 {
+        vshape[0]
+    } else {
+        1
+    };
     let mut shape = vec![rows];
     shape.extend_from_slice(inner);
     let values = values_for(x, mode, v, &shape)?;
@@ -338,7 +344,12 @@ impl Array {
     /// # Ok::<(), np::Error>(())
     /// ```
     pub fn try_assign_mask(&mut self, mask: &Array, v: impl ArrayOrScalar) -> Result<()> {
-        *self = update(self, &Selection::Mask(mask.clone()), UpdateMode::Set, v.operand().0)?;
+        *self = update(
+            self,
+            &Selection::Mask(mask.clone()),
+            UpdateMode::Set,
+            v.operand().0,
+        )?;
         Ok(())
     }
 

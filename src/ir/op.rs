@@ -280,8 +280,12 @@ impl Op {
                     v.strides,
                     v.offset
                 ),
-                UpdateTarget::Index { axis } => format!("update_{}(index axis={axis})", mode.name()),
-                UpdateTarget::Along { axis } => format!("update_{}(along axis={axis})", mode.name()),
+                UpdateTarget::Index { axis } => {
+                    format!("update_{}(index axis={axis})", mode.name())
+                }
+                UpdateTarget::Along { axis } => {
+                    format!("update_{}(along axis={axis})", mode.name())
+                }
                 UpdateTarget::Mask => format!("update_{}(mask)", mode.name()),
             },
         }

@@ -36,9 +36,9 @@ pub fn in_place_input(g: &Graph, plan: &Plan, node: usize) -> Option<usize> {
         .position(|s| matches!(s, Step::Runtime { node: n } if *n == node))?;
     let reads = |s: &Step| crate::passes::fuse::step_reads(g, &plan.canon, &plan.reasons, s);
     let here = reads(&plan.steps[si]).iter().filter(|&&k| k == x).count();
-    let later = plan.steps[si + 1..]
-        .iter()
-        .any(|s| reads(s).contains(&x) || matches!(s, Step::Kernel { outputs, .. } if outputs.contains(&x)));
+    let later = plan.steps[si + 1..].iter().any(|s| {
+        reads(s).contains(&x) || matches!(s, Step::Kernel { outputs, .. } if outputs.contains(&x))
+    });
     (here == 1 && !later).then_some(x)
 }
 
@@ -80,9 +80,12 @@ fn places(target: &UpdateTarget, shape: &[usize], ins: &[(Arc<Buffer>, View)]) -
     let mut pairs = Vec::with_capacity(vv.shape.iter().product());
     match target {
         UpdateTarget::View(tv) => {
-            walk(&vv.shape, [&tv.strides, &vv.strides], [tv.offset, vv.offset], |[t, v]| {
-                pairs.push((t as usize, v as usize))
-            });
+            walk(
+                &vv.shape,
+                [&tv.strides, &vv.strides],
+                [tv.offset, vv.offset],
+                |[t, v]| pairs.push((t as usize, v as usize)),
+            );
         }
         UpdateTarget::Index { axis } => {
             let (ib, iv) = &ins[1];
@@ -104,10 +107,15 @@ fn places(target: &UpdateTarget, shape: &[usize], ins: &[(Arc<Buffer>, View)]) -
                 }
             }
             let step = xs[*axis];
-            walk(&vv.shape, [&ts, &is, &vv.strides], [0, iv.offset, vv.offset], |[t, i, v]| {
-                let k = wrap(idx[i as usize], n);
-                pairs.push(((t + k * step) as usize, v as usize));
-            });
+            walk(
+                &vv.shape,
+                [&ts, &is, &vv.strides],
+                [0, iv.offset, vv.offset],
+                |[t, i, v]| {
+                    let k = wrap(idx[i as usize], n);
+                    pairs.push(((t + k * step) as usize, v as usize));
+                },
+            );
         }
         UpdateTarget::Along { axis } => {
             let (ib, iv) = &ins[1];
@@ -117,20 +125,30 @@ fn places(target: &UpdateTarget, shape: &[usize], ins: &[(Arc<Buffer>, View)]) -
             let mut ts = xs.clone();
             ts[*axis] = 0;
             let step = xs[*axis];
-            walk(&vv.shape, [&ts, &iv.strides, &vv.strides], [0, iv.offset, vv.offset], |[t, i, v]| {
-                let k = wrap(idx[i as usize], n);
-                pairs.push(((t + k * step) as usize, v as usize));
-            });
+            walk(
+                &vv.shape,
+                [&ts, &iv.strides, &vv.strides],
+                [0, iv.offset, vv.offset],
+                |[t, i, v]| {
+                    let k = wrap(idx[i as usize], n);
+                    pairs.push(((t + k * step) as usize, v as usize));
+                },
+            );
         }
         UpdateTarget::Mask => {
             let (mb, mv) = &ins[1];
             let mask = mb.as_slice::<bool>();
             let mut on = Vec::new();
-            walk(&mv.shape, [&c_strides(&mv.shape), &mv.strides], [0, mv.offset], |[p, m]| {
-                if mask[m as usize] {
-                    on.push(p as usize);
-                }
-            });
+            walk(
+                &mv.shape,
+                [&c_strides(&mv.shape), &mv.strides],
+                [0, mv.offset],
+                |[p, m]| {
+                    if mask[m as usize] {
+                        on.push(p as usize);
+                    }
+                },
+            );
             let rows = vv.shape[0];
             if rows != on.len() && rows != 1 {
                 return Err(mask_count_error(&vv.shape, on.len()));
@@ -141,9 +159,12 @@ fn places(target: &UpdateTarget, shape: &[usize], ins: &[(Arc<Buffer>, View)]) -
             for (r, &p) in on.iter().enumerate() {
                 let row = if rows == 1 { 0 } else { r as isize };
                 let base = vv.offset + row * vv.strides[0];
-                walk(&inner, [&ic, &vv.strides[1..]], [(p * size) as isize, base], |[t, v]| {
-                    pairs.push((t as usize, v as usize))
-                });
+                walk(
+                    &inner,
+                    [&ic, &vv.strides[1..]],
+                    [(p * size) as isize, base],
+                    |[t, v]| pairs.push((t as usize, v as usize)),
+                );
             }
         }
     }
