@@ -55,7 +55,7 @@ fn reason_text(r: Reason) -> &'static str {
         Reason::SecondReduce => "second reduction",
         Reason::BroadcastReduce => "reduction broadcast back",
         Reason::Eager => "eager: one kernel per op",
-        Reason::Size => "long chain cut",
+        Reason::Size => "long chain or wide expression cut",
         Reason::Broadcast => "broadcast operand, computed once",
     }
 }
@@ -82,6 +82,7 @@ pub fn plan_text(g: &Graph, plan: &Plan, backend: crate::eval::MatmulBackend) ->
                 members,
                 epilogue_of,
                 prologue_of,
+                rebase: _,
             } => {
                 if let Some(mm) = epilogue_of {
                     let _ = writeln!(

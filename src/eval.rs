@@ -1,11 +1,11 @@
 //! Evaluation: lower the graph from the roots, run a backend, store results in the nodes.
 
 use crate::error::Result;
-use crate::fxhash::FxHashMap;
 use crate::ir::{Graph, NodeRef};
 use crate::passes::Plan;
 use crate::runtime::exec::{Codes, Schedule};
 pub use crate::runtime::matmul_dispatch::MatmulBackend;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// How to evaluate: the backend and the number of threads.
@@ -115,45 +115,119 @@ pub fn evaluate(roots: &[NodeRef], opts: &EvalOptions) -> Result<()> {
 
 /// A compiled plan for one graph structure, with each kernel's code once compiled.
 struct CachedPlan {
-    structure: Vec<u64>,
-    roots: Vec<usize>,
+    key: Vec<u64>,
+    fused: bool,
+    last_use: u64,
     plan: Arc<Plan>,
     sched: Arc<Schedule>,
     codes: Arc<Codes>,
 }
 
-/// Most plans kept; the cache is cleared when full (plans are cheap to rebuild).
+/// The plan cache: buckets by key hash; a hit compares the whole key.
+#[derive(Default)]
+struct PlanCache {
+    buckets: HashMap<u64, Vec<CachedPlan>>,
+    len: usize,
+    clock: u64,
+}
+
+impl PlanCache {
+    fn find(&mut self, hash: u64, key: &[u64], fused: bool) -> Option<&mut CachedPlan> {
+        self.clock += 1;
+        let now = self.clock;
+        let c = self
+            .buckets
+            .get_mut(&hash)?
+            .iter_mut()
+            .find(|c| c.fused == fused && c.key == key)?;
+        c.last_use = now;
+        Some(c)
+    }
+
+    /// Inserts a plan, evicting the least recently used one when full.
+    fn insert(&mut self, hash: u64, entry: CachedPlan) {
+        if self.len >= PLAN_CACHE {
+            let oldest = self
+                .buckets
+                .iter()
+                .flat_map(|(&h, v)| v.iter().enumerate().map(move |(i, c)| (c.last_use, h, i)))
+                .min();
+            if let Some((_, h, i)) = oldest {
+                let bucket = self.buckets.get_mut(&h).expect("bucket of a cached plan");
+                bucket.swap_remove(i);
+                if bucket.is_empty() {
+                    self.buckets.remove(&h);
+                }
+                self.len -= 1;
+            }
+        }
+        self.len += 1;
+        self.buckets.entry(hash).or_default().push(entry);
+    }
+
+    /// Why `key` missed: how it differs from the cached key of the same mode sharing the longest
+    /// prefix with it.
+    fn why_missed(&self, key: &[u64], fused: bool) -> String {
+        let common = |c: &CachedPlan| key.iter().zip(&c.key).take_while(|(a, b)| a == b).count();
+        match self
+            .buckets
+            .values()
+            .flatten()
+            .filter(|c| c.fused == fused)
+            .max_by_key(|c| common(c))
+        {
+            Some(c) => crate::ir::key::describe_difference(&c.key, key),
+            None => "no plan cached yet".into(),
+        }
+    }
+}
+
+/// Most plans kept; past this the least recently used plan is evicted.
 const PLAN_CACHE: usize = 512;
 
+fn plans() -> &'static Mutex<PlanCache> {
+    static PLANS: OnceLock<Mutex<PlanCache>> = OnceLock::new();
+    PLANS.get_or_init(Default::default)
+}
+
 /// The plan for `g`: a second evaluation of the same program structure (a training step, a
-/// benchmark iteration) skips simplification, fusion and kernel-key hashing entirely.
+/// benchmark iteration, a loop indexing a new position) skips simplification, fusion and
+/// compilation entirely. Identity is the whole key ([`crate::ir::key`]), never its hash.
 fn cached_plan(g: &Graph, fused: bool) -> (Arc<Plan>, Arc<Schedule>, Arc<Codes>) {
-    static PLANS: OnceLock<Mutex<FxHashMap<(u64, bool), CachedPlan>>> = OnceLock::new();
-    let plans = PLANS.get_or_init(Default::default);
-    let key = (g.fingerprint(), fused);
+    let hash = crate::hashing::hash_words(&g.key);
     {
-        let map = plans.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(c) = map.get(&key)
-            && c.structure == g.structure
-            && c.roots == g.roots
-        {
+        let mut cache = plans().lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(c) = cache.find(hash, &g.key, fused) {
             crate::runtime::cache::count_plan(true);
+            if crate::debug::level() > 0 {
+                eprintln!("lazynp: plan hit ({} nodes)", g.len());
+            }
             return (c.plan.clone(), c.sched.clone(), c.codes.clone());
         }
     }
     crate::runtime::cache::count_plan(false);
+    let start = std::time::Instant::now();
     let plan = Arc::new(crate::passes::compile(g, fused));
     let sched = Arc::new(Schedule::new(g, &plan));
     let codes: Arc<Codes> = Arc::new((0..plan.steps.len()).map(|_| OnceLock::new()).collect());
-    let mut map = plans.lock().unwrap_or_else(|e| e.into_inner());
-    if map.len() >= PLAN_CACHE {
-        map.clear();
+    let took = start.elapsed();
+    crate::runtime::cache::count_plan_time(took, plan.rounds);
+    let mut cache = plans().lock().unwrap_or_else(|e| e.into_inner());
+    if crate::debug::level() > 0 {
+        eprintln!(
+            "lazynp: plan miss ({} nodes, planned in {:.1} us): {}",
+            g.len(),
+            took.as_secs_f64() * 1e6,
+            cache.why_missed(&g.key, fused)
+        );
     }
-    map.insert(
-        key,
+    let last_use = cache.clock;
+    cache.insert(
+        hash,
         CachedPlan {
-            structure: g.structure.clone(),
-            roots: g.roots.clone(),
+            key: g.key.clone(),
+            fused,
+            last_use,
             plan: plan.clone(),
             sched: sched.clone(),
             codes: codes.clone(),

@@ -20,6 +20,7 @@ pub mod dtype;
 pub mod error;
 pub mod eval;
 mod fxhash;
+pub mod hashing;
 pub mod interp;
 pub mod interp_update;
 pub mod ir;

@@ -5,8 +5,7 @@
 
 use super::node::NodeRef;
 use super::op::Op;
-use crate::fxhash::{FxHashMap, FxHasher};
-use std::hash::{Hash, Hasher};
+use crate::fxhash::FxHashMap;
 use std::sync::Arc;
 
 /// Each node's inputs as indices, stored as one flat list: `inputs[i]` is a slice.
@@ -70,9 +69,12 @@ pub struct Graph {
     pub uses: Vec<usize>,
     /// `realized[i]`: node i held data when the graph was lowered (a leaf).
     pub realized: Vec<bool>,
-    /// Structural fingerprint: one hash per node (op, dtype, shape, leaf or not, stored or not,
-    /// input indices) — equal for two builds of the same program, whatever their data.
-    pub structure: Vec<u64>,
+    /// `param[i]`: node i carries a run-time parameter (a view of a leaf: its offset; a
+    /// non-literal constant: its value), bound when a plan runs instead of being in the key.
+    pub param: Vec<bool>,
+    /// The plan key ([`super::key`]): the exact structure, equal for two builds of the same
+    /// program whatever their data, view offsets of leaves and parameter constants.
+    pub key: Vec<u64>,
 }
 
 impl Graph {
@@ -175,20 +177,14 @@ impl Graph {
         for &r in &roots {
             materialize[r] = !realized[r];
         }
-        let structure = nodes
-            .iter()
-            .enumerate()
-            .map(|(i, n)| {
-                let mut h = FxHasher::default();
-                if realized[i] {
-                    (0u8, n.dtype, &n.shape).hash(&mut h);
-                } else {
-                    hash_op(&n.op, &mut h);
-                    (1u8, n.dtype, &n.shape, materialize[i], &inputs[i]).hash(&mut h);
-                }
-                h.finish()
-            })
-            .collect();
+        let mut param = vec![false; nodes.len()];
+        let mut key = Vec::with_capacity(4 * nodes.len() + 2);
+        for (i, n) in nodes.iter().enumerate() {
+            let ins = &inputs[i];
+            param[i] = !realized[i] && super::key::is_param(&n.op, || realized[ins[0]]);
+            super::key::encode_node(&mut key, n, realized[i], materialize[i], ins, param[i]);
+        }
+        super::key::encode_roots(&mut key, &roots);
         if scratch.ranges.capacity() <= 1 << 14 {
             // Kept for the next lowering (a huge graph's memory is released instead).
             SCRATCH.with(|s| s.set(scratch));
@@ -200,20 +196,14 @@ impl Graph {
             materialize,
             uses,
             realized,
-            structure,
+            param,
+            key,
         }
     }
 
     /// True if node `i` held data when the graph was lowered.
     pub fn is_realized(&self, i: usize) -> bool {
         self.realized[i]
-    }
-
-    /// One hash of the whole structure and the roots (see [`Graph::structure`]).
-    pub fn fingerprint(&self) -> u64 {
-        let mut h = FxHasher::default();
-        (&self.structure, &self.roots).hash(&mut h);
-        h.finish()
     }
 
     /// Number of nodes.
@@ -224,26 +214,5 @@ impl Graph {
     /// True if there are no nodes.
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
-    }
-}
-
-/// Hashes an op structurally (floats by their bits).
-fn hash_op(op: &Op, h: &mut FxHasher) {
-    std::mem::discriminant(op).hash(h);
-    match op {
-        Op::Data | Op::Where | Op::Contiguous | Op::Matmul => {}
-        Op::Const(s) => match s {
-            crate::dtype::Scalar::Bool(b) => (0u8, *b as u64).hash(h),
-            crate::dtype::Scalar::Int(i) => (1u8, *i as u64).hash(h),
-            crate::dtype::Scalar::UInt(u) => (2u8, *u).hash(h),
-            crate::dtype::Scalar::Float(f) => (3u8, f.to_bits()).hash(h),
-        },
-        Op::Unary(u) => u.hash(h),
-        Op::Binary(b) => b.hash(h),
-        Op::Cast(d) => d.hash(h),
-        Op::View(v) => v.hash(h),
-        Op::Reduce { op, axes } => (op, axes).hash(h),
-        Op::Concat { axis } | Op::Take { axis } => axis.hash(h),
-        Op::Update { mode, target } => (mode, target).hash(h),
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod dump;
 pub mod graph;
+pub mod key;
 pub mod node;
 pub mod op;
 

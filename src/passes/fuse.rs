@@ -23,7 +23,6 @@ use crate::dtype::DType;
 use crate::ir::{Graph, Op, ReduceOp};
 use crate::kernel::{Arg, KOp, KReduce, Kernel};
 use crate::shape::{View, c_strides};
-use std::collections::HashMap;
 
 /// Why a node is stored in a buffer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,7 +43,8 @@ pub enum Reason {
     BroadcastReduce,
     /// Eager mode.
     Eager,
-    /// A long chain is cut so one kernel stays small enough to compile quickly.
+    /// A long chain or a very wide expression is cut so one kernel stays small enough to
+    /// compile quickly.
     Size,
     /// Broadcast into a larger kernel: computed once per own element, not once per copy.
     Broadcast,
@@ -52,6 +52,10 @@ pub enum Reason {
 
 /// Longest chain of ops fused into one kernel (compile time grows with kernel size).
 pub const MAX_DEPTH: usize = 256;
+
+/// Most distinct buffers one fused kernel reads (more arguments than registers only spill, and a
+/// huge argument list compiles slowly).
+pub const MAX_INPUTS: usize = 64;
 
 /// One step of the plan.
 #[derive(Clone, Debug)]
@@ -78,12 +82,28 @@ pub enum Step {
         /// it block by block inside packing instead of running it as a step (loops are then
         /// the operand's (rows, columns), never collapsed); other backends run it as a step.
         prologue_of: Option<(usize, usize)>,
+        /// Input arguments that read a view of a leaf whose start offset is a run-time
+        /// parameter: the offset is re-bound from the evaluated graph's view at every run.
+        rebase: Vec<Rebase>,
     },
     /// A node executed by the runtime (concat, take, matmul).
     Runtime {
         /// The node.
         node: usize,
     },
+}
+
+/// An input argument whose offset follows a parameter view (`x.i(k)` of a leaf): at run time
+/// its offset is `planned offset + (view's offset now - view's offset when planned)` (a view of
+/// a leaf enters the argument's offset with coefficient one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rebase {
+    /// The kernel argument.
+    pub arg: usize,
+    /// The view node (graph index).
+    pub view: usize,
+    /// The view's offset when the plan was built.
+    pub planned: isize,
 }
 
 /// The fusion plan: steps in execution order and why each buffer exists.
@@ -95,6 +115,9 @@ pub struct Plan {
     pub reasons: Vec<Option<Reason>>,
     /// The node each node was merged into by CSE.
     pub canon: Vec<usize>,
+    /// Lowering rounds the planner needed (each round lowers every kernel once; a handful for
+    /// any graph, which keeps planning linear in the graph's size).
+    pub rounds: usize,
 }
 
 fn is_runtime_op(op: &Op) -> bool {
@@ -136,25 +159,32 @@ pub fn plan(g: &Graph, fused: bool) -> Plan {
             }
         }
     }
-    // Iterate: lowering may discover nodes that must be stored (each round stores one more).
+    // Iterate: lowering discovers nodes that must be stored. Each round lowers every kernel
+    // and collects the first such node of each (and every further reduction of a kernel at
+    // once), so the rounds stay few however large the graph.
     let mut no_extra = vec![false; n];
-    for _round in 0..=2 * n + 1 {
+    for round in 0..=2 * n + 1 {
         let extra = mark_shared(g, &cse, &mut reasons, &no_extra);
-        cut_long_chains(g, &cse, &mut reasons);
+        cut_large_kernels(g, &cse, &mut reasons);
         match lower_all(g, &cse, &reasons, &extra) {
             Ok(steps) => {
                 return Plan {
                     steps,
                     reasons,
                     canon: cse.canon,
+                    rounds: round + 1,
                 };
             }
-            // A stored node that cannot be an extra output becomes a kernel of its own.
-            Err((node, _)) if reasons[node].is_some() => {
-                debug_assert!(!no_extra[node], "node {node} demoted twice");
-                no_extra[node] = true;
+            Err(fails) => {
+                for (node, why) in fails {
+                    if reasons[node].is_some() {
+                        // A stored node that cannot be an extra output becomes a kernel of its own.
+                        no_extra[node] = true;
+                    } else {
+                        reasons[node] = Some(why);
+                    }
+                }
             }
-            Err((node, why)) => reasons[node] = Some(why),
         }
     }
     unreachable!("fusion did not converge: every round stores one more node")
@@ -303,11 +333,17 @@ fn depends_on(g: &Graph, cse: &Cse, from: usize, to: usize) -> bool {
     false
 }
 
-/// Stores every `MAX_DEPTH`-th node of a long fused chain.
-fn cut_long_chains(g: &Graph, cse: &Cse, reasons: &mut [Option<Reason>]) {
-    let mut depth = vec![0usize; g.len()];
-    for i in 0..g.len() {
-        if cse.canon[i] != i || g.is_realized(i) || reasons[i].is_some() {
+/// Stores every `MAX_DEPTH`-th node of a long fused chain, and cuts a fused expression that
+/// would read more than `MAX_INPUTS` distinct buffers (a balanced sum of 10,000 arrays): its
+/// widest operand is stored, so every kernel has few arguments and compiles quickly.
+fn cut_large_kernels(g: &Graph, cse: &Cse, reasons: &mut [Option<Reason>]) {
+    let n = g.len();
+    let mut depth = vec![0usize; n];
+    // The buffers (and parameters) each fused node reads, sorted, up to MAX_INPUTS + 1.
+    let mut reads: Vec<smallvec::SmallVec<[u32; 4]>> = vec![Default::default(); n];
+    let is_buffer = |reasons: &[Option<Reason>], k: usize| g.is_realized(k) || reasons[k].is_some();
+    for i in 0..n {
+        if cse.canon[i] != i || is_buffer(reasons, i) {
             continue;
         }
         let d = 1 + g.inputs[i]
@@ -317,8 +353,55 @@ fn cut_long_chains(g: &Graph, cse: &Cse, reasons: &mut [Option<Reason>]) {
             .unwrap_or(0);
         if d >= MAX_DEPTH {
             reasons[i] = Some(Reason::Size);
-        } else {
-            depth[i] = d;
+            continue;
+        }
+        depth[i] = d;
+        if g.param[i] && matches!(g.nodes[i].op, Op::Const(_)) {
+            reads[i].push(i as u32);
+        }
+        loop {
+            let mut set: smallvec::SmallVec<[u32; 4]> = Default::default();
+            for &k in &g.inputs[i] {
+                let k = cse.canon[k];
+                if is_buffer(reasons, k) {
+                    merge(&mut set, &[k as u32]);
+                } else {
+                    merge(&mut set, &reads[k]);
+                }
+            }
+            merge(&mut set, &reads[i]);
+            if set.len() <= MAX_INPUTS {
+                reads[i] = set;
+                break;
+            }
+            // Too wide: store the fused operand reading the most buffers and count again.
+            let widest = g.inputs[i]
+                .iter()
+                .map(|&k| cse.canon[k])
+                .filter(|&k| !is_buffer(reasons, k))
+                .max_by_key(|&k| reads[k].len());
+            match widest {
+                Some(k) => {
+                    reasons[k] = Some(Reason::Size);
+                    reads[k] = Default::default();
+                }
+                None => {
+                    reads[i] = set;
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// Sorted union of `set` and `more`, keeping at most `MAX_INPUTS + 1` entries.
+fn merge(set: &mut smallvec::SmallVec<[u32; 4]>, more: &[u32]) {
+    for &x in more {
+        if let Err(p) = set.binary_search(&x) {
+            if set.len() > MAX_INPUTS {
+                return;
+            }
+            set.insert(p, x);
         }
     }
 }
@@ -343,8 +426,9 @@ fn lower_all(
     cse: &Cse,
     reasons: &[Option<Reason>],
     extra: &[Option<usize>],
-) -> Result<Vec<Step>, (usize, Reason)> {
+) -> Result<Vec<Step>, Vec<Fail>> {
     let mut steps = Vec::new();
+    let mut fails = Vec::new();
     for i in 0..g.len() {
         if reasons[i].is_none() || cse.canon[i] != i || g.is_realized(i) || extra[i].is_some() {
             continue;
@@ -352,22 +436,34 @@ fn lower_all(
         if is_runtime_op(&g.nodes[i].op) {
             steps.push(Step::Runtime { node: i });
         } else {
-            steps.push(Lowering::new(g, cse, reasons, extra, i).run()?);
+            match Lowering::new(g, cse, reasons, extra, i).run() {
+                Ok(step) => steps.push(step),
+                Err(f) => fails.extend(f),
+            }
         }
+    }
+    if !fails.is_empty() {
+        return Err(fails);
     }
     let mut steps = order_steps(g, cse, reasons, steps);
     fuse_matmul_epilogues(g, cse, reasons, extra, &mut steps)?;
     fuse_matmul_prologues(g, cse, reasons, extra, &mut steps)?;
     // Every extra output must have been written by its kernel.
-    for (i, e) in extra.iter().enumerate() {
-        let written = steps
-            .iter()
-            .any(|s| matches!(s, Step::Kernel { outputs, .. } if outputs.contains(&i)));
-        if e.is_some() && !written {
-            return Err((i, Reason::Stored));
+    let mut written = vec![false; g.len()];
+    for s in &steps {
+        if let Step::Kernel { outputs, .. } = s {
+            outputs.iter().for_each(|&o| written[o] = true);
         }
     }
-    Ok(steps)
+    let unwritten: Vec<Fail> = (0..g.len())
+        .filter(|&i| extra[i].is_some() && !written[i])
+        .map(|i| (i, Reason::Stored))
+        .collect();
+    if unwritten.is_empty() {
+        Ok(steps)
+    } else {
+        Err(unwritten)
+    }
 }
 
 /// Nodes whose buffers a step reads: a kernel's inputs; for a runtime op, each input, or the
@@ -480,7 +576,7 @@ fn lower_uncollapsed(
     reasons: &[Option<Reason>],
     extra: &[Option<usize>],
     root: usize,
-) -> Result<Step, Fail> {
+) -> Result<Step, Vec<Fail>> {
     let mut low = Lowering::new(g, cse, reasons, extra, root);
     low.collapse = false;
     low.run()
@@ -494,7 +590,7 @@ fn fuse_matmul_epilogues(
     reasons: &[Option<Reason>],
     extra: &[Option<usize>],
     steps: &mut [Step],
-) -> Result<(), (usize, Reason)> {
+) -> Result<(), Vec<Fail>> {
     for mi in 0..steps.len() {
         let Some(m) = float_matmul_2d(g, &steps[mi]) else {
             continue;
@@ -575,7 +671,7 @@ fn fuse_matmul_prologues(
     reasons: &[Option<Reason>],
     extra: &[Option<usize>],
     steps: &mut [Step],
-) -> Result<(), (usize, Reason)> {
+) -> Result<(), Vec<Fail>> {
     for mi in 0..steps.len() {
         let Some(m) = float_matmul_2d(g, &steps[mi]) else {
             continue;
@@ -747,10 +843,15 @@ struct Lowering<'a> {
     reduce_node: Option<usize>,
     ops: Vec<KOp>,
     types: Vec<DType>,
-    memo: HashMap<(usize, Map), usize>,
-    op_index: HashMap<String, usize>,
+    memo: Memo,
+    /// Body ops by their exact encoding (CSE within the kernel).
+    op_index: crate::fxhash::FxHashMap<[u64; 5], usize>,
     args: Vec<Arg>,
     arg_nodes: Vec<usize>,
+    /// Per argument (outputs included): the node an input argument reads and the parameter
+    /// view it reads through, if any (an argument is shared only when both are equal).
+    arg_source: Vec<Option<(usize, Option<usize>)>>,
+    rebase: Vec<Rebase>,
     members: Vec<usize>,
     reduce: Option<KReduce>,
     collapse: bool,
@@ -786,10 +887,12 @@ impl<'a> Lowering<'a> {
             reduce_node: None,
             ops: Vec::new(),
             types: Vec::new(),
-            memo: HashMap::new(),
-            op_index: HashMap::new(),
+            memo: Memo::default(),
+            op_index: Default::default(),
             args: Vec::new(),
             arg_nodes: Vec::new(),
+            arg_source: Vec::new(),
+            rebase: Vec::new(),
             members: Vec::new(),
             reduce: None,
             collapse: true,
@@ -802,15 +905,17 @@ impl<'a> Lowering<'a> {
     }
 
     /// Finds the kernel's reduction (at most one) before lowering, so maps know all loop dims.
-    fn find_reduce(&mut self) -> Result<(), Fail> {
+    /// Every further reduction reachable without passing through a buffer must be stored: all
+    /// of them are reported at once (each would be found by its own round otherwise).
+    fn find_reduce(&mut self) -> Result<(), Vec<Fail>> {
         let mut stack = vec![self.root];
-        let mut seen = vec![false; self.g.len()];
+        let mut seen: crate::fxhash::FxHashSet<usize> = Default::default();
+        let mut second = Vec::new();
         while let Some(i) = stack.pop() {
             let i = self.cse.canon[i];
-            if seen[i] || self.has_buffer(i) {
+            if self.has_buffer(i) || !seen.insert(i) {
                 continue;
             }
-            seen[i] = true;
             if let Op::Reduce { axes, .. } = &self.g.nodes[i].op {
                 match self.reduce_node {
                     None => {
@@ -820,15 +925,22 @@ impl<'a> Lowering<'a> {
                             self.loops.push(self.g.nodes[input].shape[a]);
                         }
                     }
-                    Some(_) => return Err((i, Reason::SecondReduce)),
+                    Some(_) => {
+                        second.push((i, Reason::SecondReduce));
+                        continue;
+                    }
                 }
             }
             stack.extend(self.g.inputs[i].iter().copied());
         }
-        Ok(())
+        if second.is_empty() {
+            Ok(())
+        } else {
+            Err(second)
+        }
     }
 
-    fn run(mut self) -> Result<Step, Fail> {
+    fn run(mut self) -> Result<Step, Vec<Fail>> {
         self.find_reduce()?;
         let nl = self.loops.len();
         let rshape = self.g.nodes[self.root].shape.clone();
@@ -841,7 +953,9 @@ impl<'a> Lowering<'a> {
         };
         let identity = self.normalize(identity, &rshape);
         self.identity = Some(identity.clone());
-        let value = self.lower(self.root, identity.clone())?;
+        let value = self
+            .lower(self.root, identity.clone())
+            .map_err(|f| vec![f])?;
         for (i, v, m) in std::mem::take(&mut self.pending_inner) {
             // Only when the loop nest visits every element of the node exactly once (the
             // reduction may run over a slice of it, e.g. when only one row is needed).
@@ -860,7 +974,7 @@ impl<'a> Lowering<'a> {
                                 .eq([(1isize, ext)])
                     });
             if !covers || self.reduce_input.as_ref() != Some(&(i, m.clone())) {
-                return Err((i, Reason::Stored));
+                return Err(vec![(i, Reason::Stored)]);
             }
             self.push_output(i, v, &m, true);
         }
@@ -890,6 +1004,7 @@ impl<'a> Lowering<'a> {
             outputs: self.outputs,
             epilogue_of: None,
             prologue_of: None,
+            rebase: self.rebase,
             kernel: Box::new(kernel),
             inputs: self.arg_nodes,
             members: self.members,
@@ -911,6 +1026,7 @@ impl<'a> Lowering<'a> {
             offset,
             output: true,
         });
+        self.arg_source.push(None);
         self.stores.push((value, self.args.len() - 1));
         if inner {
             self.inner_args.push(self.args.len() - 1);
@@ -968,7 +1084,7 @@ impl<'a> Lowering<'a> {
             Some(super::simplify::Folded::Same(k)) => return k,
             None => (op, dtype),
         };
-        let key = format!("{op:?}:{dtype}");
+        let key = op_key(&op, dtype);
         if let Some(&k) = self.op_index.get(&key) {
             return k; // CSE within the kernel
         }
@@ -982,15 +1098,18 @@ impl<'a> Lowering<'a> {
         let shape = &self.g.nodes[node].shape;
         let (strides, offset) = map.flat(shape, self.loops.len());
         let dtype = self.g.nodes[node].dtype;
-        self.load_flat(node, strides, offset, dtype)
+        self.load_flat(node, strides, offset, dtype, None)
     }
 
+    /// A load of `node`'s buffer; `view`: the parameter view (with its offset when planned)
+    /// this access goes through, whose offset is re-bound at run time.
     fn load_flat(
         &mut self,
         node: usize,
         strides: Vec<isize>,
         offset: isize,
         dtype: DType,
+        view: Option<(usize, isize)>,
     ) -> usize {
         let arg = Arg {
             dtype,
@@ -998,16 +1117,23 @@ impl<'a> Lowering<'a> {
             offset,
             output: false,
         };
-        let a = match self
-            .args
-            .iter()
-            .zip(&self.arg_nodes)
-            .position(|(x, &nd)| *x == arg && nd == node)
-        {
+        // Arguments and their sources are indexed alike (`arg_nodes` counts inputs only).
+        let source = Some((node, view.map(|(v, _)| v)));
+        let found =
+            (0..self.args.len()).find(|&a| self.args[a] == arg && self.arg_source[a] == source);
+        let a = match found {
             Some(a) => a,
             None => {
                 self.args.push(arg);
                 self.arg_nodes.push(node);
+                self.arg_source.push(source);
+                if let Some((view, planned)) = view {
+                    self.rebase.push(Rebase {
+                        arg: self.args.len() - 1,
+                        view,
+                        planned,
+                    });
+                }
                 self.args.len() - 1
             }
         };
@@ -1038,7 +1164,7 @@ impl<'a> Lowering<'a> {
         let map = self.normalize(map, &self.g.nodes[root].shape);
         let mut stack: Vec<(usize, Map, bool)> = vec![(root, map.clone(), false)];
         while let Some((node, m, expanded)) = stack.pop() {
-            if self.memo.contains_key(&(node, m.clone())) {
+            if self.memo.get(node, &m).is_some() {
                 continue;
             }
             let deps: Vec<(usize, Map)> = self
@@ -1049,7 +1175,7 @@ impl<'a> Lowering<'a> {
                     (k, mk)
                 })
                 .collect();
-            if !expanded && deps.iter().any(|d| !self.memo.contains_key(d)) {
+            if !expanded && deps.iter().any(|(k, mk)| self.memo.get(*k, mk).is_none()) {
                 stack.push((node, m, true));
                 for d in deps.into_iter().rev() {
                     stack.push((d.0, d.1, false));
@@ -1057,9 +1183,9 @@ impl<'a> Lowering<'a> {
                 continue;
             }
             let v = self.finish(node, &m, &deps)?;
-            self.memo.insert((node, m), v);
+            self.memo.insert(node, m, v);
         }
-        Ok(self.memo[&(root, map)])
+        Ok(self.memo.get(root, &map).expect("root lowered"))
     }
 
     /// The (node, map) pairs node `i` at `m` needs first.
@@ -1158,9 +1284,17 @@ impl<'a> Lowering<'a> {
         }
         self.members.push(i);
         let node = &g.nodes[i];
-        let d: Vec<usize> = deps.iter().map(|k| self.memo[k]).collect();
+        let d: Vec<usize> = deps
+            .iter()
+            .map(|(k, mk)| self.memo.get(*k, mk).expect("dependency lowered"))
+            .collect();
         Ok(match &node.op {
             Op::Data => unreachable!("data nodes are realised"),
+            // A parameter constant is a one-element input the runtime fills at every run.
+            Op::Const(_) if g.param[i] => {
+                let nl = self.loops.len();
+                self.load_flat(i, vec![0; nl], 0, node.dtype, None)
+            }
             Op::Const(s) => self.emit(KOp::Const(*s), node.dtype),
             Op::Unary(u) => self.emit(KOp::Unary(*u, d[0]), node.dtype),
             Op::Binary(b) => self.emit(KOp::Binary(*b, d[0], d[1]), node.dtype),
@@ -1180,7 +1314,8 @@ impl<'a> Lowering<'a> {
                             *s += vs * m.coef[k][l];
                         }
                     }
-                    self.load_flat(x, strides, offset, g.nodes[x].dtype)
+                    let view = g.param[i].then_some((i, v.offset));
+                    self.load_flat(x, strides, offset, g.nodes[x].dtype, view)
                 } else {
                     d[0]
                 }
@@ -1208,6 +1343,48 @@ impl<'a> Lowering<'a> {
             }
             Op::Concat { .. } | Op::Take { .. } | Op::Matmul | Op::Update { .. } => unreachable!(),
         })
+    }
+}
+
+/// The value each (node, map) pair was lowered to: most nodes are read at one map, so each
+/// node keeps a short list (no map is cloned or hashed to look one up).
+#[derive(Default)]
+struct Memo(crate::fxhash::FxHashMap<usize, smallvec::SmallVec<[(Map, usize); 1]>>);
+
+impl Memo {
+    fn get(&self, node: usize, m: &Map) -> Option<usize> {
+        self.0
+            .get(&node)?
+            .iter()
+            .find(|(x, _)| x == m)
+            .map(|(_, v)| *v)
+    }
+
+    fn insert(&mut self, node: usize, m: Map, v: usize) {
+        self.0.entry(node).or_default().push((m, v));
+    }
+}
+
+/// The exact encoding of a body op and its dtype (floats by their bits).
+fn op_key(op: &KOp, dtype: DType) -> [u64; 5] {
+    let d = dtype as u64;
+    let scalar = |s: crate::dtype::Scalar| match s {
+        crate::dtype::Scalar::Bool(b) => [0, b as u64],
+        crate::dtype::Scalar::Int(i) => [1, i as u64],
+        crate::dtype::Scalar::UInt(u) => [2, u],
+        crate::dtype::Scalar::Float(f) => [3, f.to_bits()],
+    };
+    match *op {
+        KOp::Load { arg } => [0, d, arg as u64, 0, 0],
+        KOp::Const(c) => {
+            let [k, v] = scalar(c);
+            [1, d, k, v, 0]
+        }
+        KOp::Unary(u, a) => [2, d, u as u64, a as u64, 0],
+        KOp::Binary(b, x, y) => [3 | (b as u64) << 8, d, x as u64, y as u64, 0],
+        KOp::Where(c, a, b) => [4, d, c as u64, a as u64, b as u64],
+        KOp::Cast(a) => [5, d, a as u64, 0, 0],
+        KOp::ReduceResult => [6, d, 0, 0, 0],
     }
 }
 

@@ -3,7 +3,7 @@
 pub mod fuse;
 pub mod simplify;
 
-pub use fuse::{Plan, Reason, Step};
+pub use fuse::{Plan, Reason, Rebase, Step};
 
 use crate::ir::Graph;
 

@@ -27,21 +27,26 @@ pub struct Cse {
 }
 
 impl Cse {
-    /// Hash-conses the graph's pending nodes (realised nodes are distinct by identity).
+    /// Hash-conses the graph's pending nodes (realised nodes are distinct by identity, and so
+    /// are parameter nodes: their values may differ at the next run of the same plan). The key
+    /// of a node is its exact encoding with canonical inputs ([`crate::ir::key`]).
     pub fn new(g: &Graph) -> Cse {
         let mut canon: Vec<usize> = (0..g.len()).collect();
-        let mut seen: HashMap<String, usize> = HashMap::new();
+        let mut seen: HashMap<Box<[u64]>, usize, crate::hashing::KeyHasher> = HashMap::default();
+        let mut words = Vec::new();
+        let mut ins = Vec::new();
         for i in 0..g.len() {
-            let n = &g.nodes[i];
-            if g.is_realized(i) || g.materialize[i] {
+            if g.is_realized(i) || g.materialize[i] || g.param[i] {
                 continue;
             }
-            let ins: Vec<usize> = g.inputs[i].iter().map(|&k| canon[k]).collect();
-            let key = format!("{:?}|{}|{:?}|{:?}", n.op, n.dtype, n.shape, ins);
-            match seen.get(&key) {
+            ins.clear();
+            ins.extend(g.inputs[i].iter().map(|&k| canon[k]));
+            words.clear();
+            crate::ir::key::encode_node(&mut words, &g.nodes[i], false, false, &ins, false);
+            match seen.get(words.as_slice()) {
                 Some(&k) => canon[i] = k,
                 None => {
-                    seen.insert(key, i);
+                    seen.insert(words.as_slice().into(), i);
                 }
             }
         }

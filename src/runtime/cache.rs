@@ -19,13 +19,15 @@ struct Entry {
 
 #[derive(Default)]
 struct Cache {
-    map: Mutex<HashMap<String, Entry>>,
+    map: Mutex<HashMap<String, Entry, crate::hashing::KeyHasher>>,
     clock: AtomicU64,
     hits: AtomicU64,
     compiled: AtomicU64,
     evicted: AtomicU64,
     compile_nanos: AtomicU64,
     plans_built: AtomicU64,
+    plan_nanos: AtomicU64,
+    plan_rounds: AtomicU64,
     plan_hits: AtomicU64,
     prologues: AtomicU64,
 }
@@ -62,6 +64,11 @@ pub struct JitStats {
     pub plans_built: u64,
     /// Evaluations that reused a cached plan (same structure: a training step, a loop iteration).
     pub plan_hits: u64,
+    /// Total time spent building fusion plans (simplify, fuse, schedule) on plan misses.
+    pub plan_time: Duration,
+    /// Total lowering rounds of the plans built (each round lowers every kernel once; a few per
+    /// plan whatever the graph's size).
+    pub plan_rounds: u64,
     /// Elementwise prologue kernels that ran inside a matmul's packing, block by block, instead
     /// of as a step writing the whole operand (`(x * 2.0).matmul(&w)` with the JIT GEMM).
     pub prologues_in_packing: u64,
@@ -78,6 +85,8 @@ pub fn jit_stats() -> JitStats {
         compile_time: Duration::from_nanos(c.compile_nanos.load(Ordering::Relaxed)),
         plans_built: c.plans_built.load(Ordering::Relaxed),
         plan_hits: c.plan_hits.load(Ordering::Relaxed),
+        plan_time: Duration::from_nanos(c.plan_nanos.load(Ordering::Relaxed)),
+        plan_rounds: c.plan_rounds.load(Ordering::Relaxed),
         prologues_in_packing: c.prologues.load(Ordering::Relaxed),
     }
 }
@@ -86,6 +95,14 @@ pub fn jit_stats() -> JitStats {
 pub fn count_plan(hit: bool) {
     let c = cache();
     if hit { &c.plan_hits } else { &c.plans_built }.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Adds the time one plan took to build and its lowering rounds.
+pub(crate) fn count_plan_time(t: Duration, rounds: usize) {
+    let c = cache();
+    c.plan_nanos
+        .fetch_add(t.as_nanos() as u64, Ordering::Relaxed);
+    c.plan_rounds.fetch_add(rounds as u64, Ordering::Relaxed);
 }
 
 /// Counts a prologue kernel run inside a matmul's packing.

@@ -12,7 +12,7 @@ use crate::codegen::Compiled;
 use crate::error::Result;
 use crate::ir::{Graph, Op};
 use crate::kernel::{Kernel, Strategy};
-use crate::passes::{Plan, Step};
+use crate::passes::{Plan, Rebase, Step};
 use crate::shape::{View, c_strides};
 use smallvec::SmallVec;
 use std::collections::HashMap;
@@ -61,6 +61,9 @@ pub struct Schedule {
     realized: Vec<usize>,
     /// Each matmul's prologue kernel steps (operand A, operand B).
     prologues: HashMap<usize, [Option<usize>; 2]>,
+    /// Parameter constants read by kernels: each gets a one-element buffer holding the value
+    /// of the evaluated graph's constant at every run.
+    params: Vec<usize>,
 }
 
 impl Schedule {
@@ -103,6 +106,9 @@ impl Schedule {
             })
             .collect();
         let realized = (0..g.len()).filter(|&i| g.is_realized(i)).collect();
+        let params = (0..g.len())
+            .filter(|&i| g.param[i] && matches!(g.nodes[i].op, Op::Const(_)) && readers[i] > 0)
+            .collect();
         Schedule {
             reads,
             readers,
@@ -110,6 +116,7 @@ impl Schedule {
             in_place,
             realized,
             prologues: prologue_steps(plan),
+            params,
         }
     }
 }
@@ -128,6 +135,12 @@ pub fn run(
     let mut values: Vec<Option<Arc<Buffer>>> = vec![None; n];
     for &i in &sched.realized {
         values[i] = g.nodes[i].buffer();
+    }
+    for &i in &sched.params {
+        if let Op::Const(c) = g.nodes[i].op {
+            let dt = g.nodes[i].dtype;
+            values[i] = Some(Arc::new(Buffer::from_scalars(dt, std::iter::once(c))));
+        }
     }
     // Readers left per node, to free intermediates early.
     let mut readers = sched.readers.clone();
@@ -164,10 +177,11 @@ pub fn run(
                 kernel,
                 inputs,
                 outputs,
+                rebase,
                 ..
             } => {
                 let (code, hit) = code_for(&codes[si], kernel)?;
-                let ins: SmallVec<[*const u8; 8]> = inputs
+                let mut ins: SmallVec<[*const u8; 8]> = inputs
                     .iter()
                     .map(|&k| {
                         values[k]
@@ -176,6 +190,7 @@ pub fn run(
                             .as_ptr()
                     })
                     .collect();
+                bind_offsets(g, kernel, inputs, rebase, &values, &mut ins)?;
                 let outs: Vec<Buffer> = outputs
                     .iter()
                     .enumerate()
@@ -380,11 +395,19 @@ fn run_fused_matmul(
             };
             let out_arg = kernel.args.iter().position(|a| a.output).expect("output");
             let es = kernel.args[out_arg].dtype.size();
-            let ptrs = input_ptrs(inputs, std::ptr::null());
+            let mut ptrs = input_ptrs(inputs, std::ptr::null());
+            bind_offsets(
+                g,
+                kernel,
+                inputs,
+                step_rebase(&plan.steps[*p]),
+                values,
+                &mut ptrs,
+            )?;
             let prep = Prepared::new(code, kernel, &ptrs, &[std::ptr::null_mut()], None);
-            (prep, out_arg, es)
+            Ok((prep, out_arg, es))
         })
-        .collect();
+        .collect::<Result<_>>()?;
     let pro_fns: Vec<_> = pro_preps
         .iter()
         .map(|(prep, out_arg, es)| {
@@ -424,6 +447,7 @@ fn run_fused_matmul(
         kernel,
         inputs,
         outputs,
+        rebase,
         ..
     } = &plan.steps[ki]
     else {
@@ -472,7 +496,8 @@ fn run_fused_matmul(
             }
         })
         .collect();
-    let in_ptrs = input_ptrs(inputs, pp.cast_const());
+    let mut in_ptrs = input_ptrs(inputs, pp.cast_const());
+    bind_offsets(g, kernel, inputs, rebase, values, &mut in_ptrs)?;
     let prep = Prepared::new(&code, kernel, &in_ptrs, &out_ptrs, None);
     let epi = |r0: usize, r1: usize, c0: usize, c1: usize| {
         prep.call(&[r0 as i64, c0 as i64], &[r1 as i64, c1 as i64]);
@@ -491,6 +516,52 @@ fn run_fused_matmul(
         written.push((m, p));
     }
     Ok(written)
+}
+
+fn step_rebase(s: &Step) -> &[Rebase] {
+    match s {
+        Step::Kernel { rebase, .. } => rebase,
+        Step::Runtime { .. } => &[],
+    }
+}
+
+/// Binds the offsets of parameter views (`x.i(k)` of a leaf) for this run: each such input
+/// pointer moves by the difference between the view's offset now and when the plan was built,
+/// after checking that every element the loop nest reads through it lies inside the buffer.
+fn bind_offsets(
+    g: &Graph,
+    k: &Kernel,
+    inputs: &[usize],
+    rebase: &[Rebase],
+    values: &[Option<Arc<Buffer>>],
+    ptrs: &mut [*const u8],
+) -> Result<()> {
+    for r in rebase {
+        let Op::View(v) = &g.nodes[r.view].op else {
+            unreachable!("a rebased argument reads through a view")
+        };
+        let a = &k.args[r.arg];
+        let j = k.args[..r.arg].iter().filter(|x| !x.output).count();
+        let len = values[inputs[j]].as_ref().map_or(0, |b| b.len()) as i128;
+        let offset = a.offset as i128 + v.offset as i128 - r.planned as i128;
+        let (mut lo, mut hi) = (offset, offset);
+        for (&d, &s) in k.dims.iter().zip(&a.strides) {
+            let span = s as i128 * (d as i128 - 1).max(0);
+            if span < 0 { lo += span } else { hi += span }
+        }
+        if k.iterations() > 0 && (lo < 0 || hi >= len) {
+            return Err(crate::Error::Invalid {
+                op: "bind",
+                msg: format!(
+                    "view offset {} reads elements {lo}..={hi} of a buffer of {len}",
+                    v.offset
+                ),
+            });
+        }
+        let delta = (v.offset - r.planned) * a.dtype.size() as isize;
+        ptrs[j] = ptrs[j].wrapping_offset(delta);
+    }
+    Ok(())
 }
 
 fn step_kernel(s: &Step) -> &Kernel {
