@@ -87,3 +87,25 @@ fn views_taken_before_an_update_keep_the_old_values() {
     assert_eq!(v.to_vec::<f64>().unwrap(), vec![0.0, 1.0]);
     assert_eq!(x.to_vec::<f64>().unwrap(), vec![9.0, 1.0, 2.0, 3.0]);
 }
+
+#[test]
+fn assigning_at_a_changing_index_reuses_one_plan() {
+    // The plan key of `x[t] = 1` does not depend on t (the offset is a run-time parameter), so
+    // a loop over t builds one plan; a different selection shape is a different plan.
+    let x = np::zeros([6, 3], DType::F64).eval().unwrap();
+    let key = |sel: lazynp::SliceInfo| {
+        let mut y = &x * 1.0;
+        y.assign(sel, 1.0);
+        lazynp::ir::Graph::lower(&[y.node_for_debug()]).key
+    };
+    assert_eq!(key(s![1]), key(s![4]));
+    assert_ne!(key(s![1]), key(s![1..3]));
+    let mut y = x.clone();
+    for t in 0..6usize {
+        let mut z = &y * 1.0;
+        z.assign(s![t], t as f64); // xs[t][inputs[t]] = 1, t changing
+        y = z.eval().unwrap();
+    }
+    let rows: Vec<f64> = y.to_vec::<f64>().unwrap().chunks(3).map(|r| r[2]).collect();
+    assert_eq!(rows, vec![0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+}

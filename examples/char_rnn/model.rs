@@ -1,11 +1,11 @@
 //! Karpathy's min-char-rnn, statement for statement (benches/peers/char_rnn_numpy.py is the
 //! NumPy original), shared by examples/char_rnn.rs and tests/update_examples.rs.
 //!
-//! Per-step data (the characters of the window) enters as small index arrays rather than as
-//! `s![i]` constants, so every training step has the same graph structure and reuses one
-//! compiled plan.
+//! Every training step has the same graph structure and reuses one compiled plan: the offset of
+//! `x.assign(s![i], ..)` is a run-time parameter of the plan, and the targets enter as small
+//! index arrays.
 
-use lazynp::{self as np, Array, DType, EvalOptions, Result};
+use lazynp::{self as np, Array, DType, EvalOptions, Result, s};
 use std::path::Path;
 
 pub const HIDDEN: usize = 100;
@@ -80,7 +80,7 @@ pub fn loss_fun(
     let mut h_prev = hprev.clone();
     for t in 0..inputs.len() {
         let mut x = np::zeros([vocab, 1], DType::F64);
-        x.assign_index(&ix(inputs[t]), 0, 1.0); // xs[t][inputs[t]] = 1
+        x.assign(s![inputs[t]], 1.0); // xs[t][inputs[t]] = 1
         let h = (&(&p.wxh.dot(&x) + &p.whh.dot(&h_prev)) + &p.bh).tanh();
         let y = &p.why.dot(&h) + &p.by;
         let e = y.exp();

@@ -32,8 +32,9 @@ pub fn const_is_literal(s: Scalar) -> bool {
     }
 }
 
-/// A node whose op carries a run-time parameter: a view of a leaf (its offset) or a constant
-/// that is not a literal (its value).
+/// A node whose op carries a run-time parameter: a view of a leaf (its offset), a constant
+/// that is not a literal (its value), or an update through a view (its offset: the update loop
+/// reads the view from the node at every run).
 pub fn is_param(op: &Op, input_realized: impl Fn() -> bool) -> bool {
     match op {
         Op::Const(s) => !const_is_literal(*s),
@@ -47,8 +48,9 @@ pub fn is_param(op: &Op, input_realized: impl Fn() -> bool) -> bool {
         | Op::Reduce { .. }
         | Op::Concat { .. }
         | Op::Take { .. }
-        | Op::Matmul
-        | Op::Update { .. } => false,
+        | Op::Matmul => false,
+        // `x[i] = v` with `i` changing between runs: the update reads its view from the node.
+        Op::Update { target, .. } => matches!(target, super::op::UpdateTarget::View(_)),
     }
 }
 
@@ -147,7 +149,9 @@ pub(crate) fn encode_node(
                 super::op::UpdateTarget::View(v) => {
                     out.push(0);
                     out.extend(v.strides.iter().map(|&s| s as u64));
-                    out.push(v.offset as u64);
+                    if !param {
+                        out.push(v.offset as u64);
+                    }
                 }
                 super::op::UpdateTarget::Index { axis } => out.extend([1, *axis as u64]),
                 super::op::UpdateTarget::Along { axis } => out.extend([2, *axis as u64]),
