@@ -27,6 +27,16 @@ use crate::runtime::Buffer;
 use crate::shape::{View, broadcast_pair, normalize_axis, tuple};
 
 /// Which elements an update writes: see [`Array::at`].
+///
+/// ```
+/// use lazynp::{self as np, Selection};
+/// // dscores[range(n), y] -= 1: one index per row, along axis 1.
+/// let p = np::array([[0.2, 0.8], [0.6, 0.4]]);
+/// let y = np::array([[1i64], [0]]);
+/// let d = p.at(Selection::Along(y, 1)).sub(1.0);
+/// assert_eq!(d.to_vec::<f64>()?, vec![0.2, 0.8 - 1.0, 0.6 - 1.0, 0.4]);
+/// # Ok::<(), np::Error>(())
+/// ```
 #[derive(Clone)]
 pub enum Selection {
     /// Basic indexing (`s![.., 0]`).
@@ -57,7 +67,15 @@ impl From<&Array> for Selection {
 }
 
 /// NumPy's `can_cast(from, to, "same_kind")`: safe casts, or casts to a kind not lower
-/// (bool < unsigned < signed < float).
+/// (bool < unsigned < signed < float). The rule of in-place operators (`x += y`).
+///
+/// ```
+/// use lazynp::{can_cast_same_kind, DType};
+/// assert!(can_cast_same_kind(DType::F64, DType::F32));
+/// assert!(can_cast_same_kind(DType::U8, DType::I8));
+/// assert!(!can_cast_same_kind(DType::F64, DType::I64));
+/// assert!(!can_cast_same_kind(DType::I64, DType::U8));
+/// ```
 pub fn can_cast_same_kind(from: DType, to: DType) -> bool {
     let rank = |d: DType| {
         if d == DType::Bool {
@@ -415,7 +433,15 @@ impl Array {
     }
 }
 
-/// A pending functional update, from [`Array::at`].
+/// A pending functional update, from [`Array::at`]: call `set`, `add`, `sub`, `mul`, `min` or
+/// `max` (or their `try_` forms) to get the updated array.
+///
+/// ```
+/// use lazynp::{self as np, s};
+/// let x = np::array([1.0, 5.0, 3.0]);
+/// assert_eq!(x.at(s![..]).min(2.0).to_vec::<f64>()?, vec![1.0, 2.0, 2.0]);
+/// # Ok::<(), np::Error>(())
+/// ```
 pub struct At {
     x: Array,
     sel: Selection,
