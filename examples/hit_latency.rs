@@ -1,7 +1,7 @@
 //! Per-evaluation cost of a cached plan: a 10-op chain on 16 elements (graph build included,
 //! like NumPy's ten ufunc calls) and a 1x100 @ 100x100 product, at one thread.
 //!
-//! `cargo run --release --example hit_latency` (`-- profile-chain` / `-- profile-mm`: one case
+//! `cargo run --release --example hit_latency` (`-- profile-chain` / `profile-mm` / `profile-mv`: one case
 //! many times, for `valgrind --tool=callgrind`)
 
 use lazynp as np;
@@ -25,6 +25,31 @@ fn median_us(mut f: impl FnMut(), reps: usize) -> f64 {
 fn main() {
     let opts = EvalOptions::fused().threads(1);
     let mut rng = np::random::default_rng(1);
+    let mode = std::env::args().nth(1).unwrap_or_default();
+    if mode == "profile-mm" || mode == "profile-mv" {
+        // For `valgrind --tool=callgrind`: one product, many times.
+        let x = rng
+            .standard_normal_dtype([1, 100], DType::F32)
+            .eval()
+            .unwrap();
+        let w = rng
+            .standard_normal_dtype([100, 100], DType::F32)
+            .eval()
+            .unwrap();
+        let h = rng
+            .standard_normal_dtype([100, 1], DType::F32)
+            .eval()
+            .unwrap();
+        for _ in 0..5_000 {
+            let y = if mode == "profile-mm" {
+                x.matmul(&w)
+            } else {
+                w.matmul(&h).tanh()
+            };
+            y.eval_with(&opts).unwrap();
+        }
+        return;
+    }
     let a = rng.standard_normal_dtype([16], DType::F32).eval().unwrap();
     let b = rng.standard_normal_dtype([16], DType::F32).eval().unwrap();
     let chain = || {
@@ -32,7 +57,7 @@ fn main() {
         y.eval_with(&opts).unwrap();
     };
     chain();
-    if std::env::args().nth(1).as_deref() == Some("profile-chain") {
+    if mode == "profile-chain" {
         // For `valgrind --tool=callgrind`: the chain alone, many times.
         for _ in 0..5_000 {
             chain();
@@ -62,12 +87,6 @@ fn main() {
         x.matmul(&w).eval_with(&opts).unwrap();
     };
     mm();
-    if std::env::args().nth(1).as_deref() == Some("profile-mm") {
-        for _ in 0..5_000 {
-            mm();
-        }
-        return;
-    }
     println!(
         "1x100 @ 100x100 f32, build + eval: {:.2} us",
         median_us(mm, 5_000)

@@ -271,8 +271,16 @@ pub fn matmul_into(
     if out.is_empty() {
         return Ok(());
     }
-    let choice = choose(requested, dtype, batch, m, k, n);
     let fused = prologues.iter().any(Option::is_some);
+    if requested == MatmulBackend::Auto && batch == 1 && !fused && (m == 1 || n == 1) {
+        // A matrix-vector product: no packing, no library setup (see `runtime::gemv`).
+        gemv_into(dtype, a, b, (m, k, n), out);
+        if let Some(e) = epilogue {
+            e(0, m, 0, n);
+        }
+        return Ok(());
+    }
+    let choice = choose(requested, dtype, batch, m, k, n);
     if fused && (nd != 2 || !choice.packs_prologues()) {
         return Err(crate::error::Error::Invalid {
             op: "matmul",
@@ -409,6 +417,43 @@ pub fn matmul_into(
         ),
     }
     Ok(())
+}
+
+/// A single product (batch of one) with one row (`m == 1`) or one column (`n == 1`) as matrix-vector products
+/// (`runtime::gemv`): `C = A·b` for a column, `C^T = B^T·a^T` for a row.
+fn gemv_into(
+    dtype: DType,
+    a: &(Arc<Buffer>, View),
+    b: &(Arc<Buffer>, View),
+    (m, k, n): (usize, usize, usize),
+    out: &mut Buffer,
+) {
+    let (va, vb) = (&a.1, &b.1);
+    // The last two dims (batch dims, all of extent 1 here, add nothing to the offsets).
+    let nd = va.strides.len();
+    let (ars, acs) = (va.strides[nd - 2], va.strides[nd - 1]);
+    let (brs, bcs) = (vb.strides[nd - 2], vb.strides[nd - 1]);
+    macro_rules! run {
+        ($t:ty) => {{
+            // SAFETY: the views were checked against their buffers when the product was built
+            // (offsets and strides of a (m, k) and a (k, n) view), so every element read is
+            // inside `a` or `b`; `out` is a fresh C-ordered (m, n) buffer apart from both.
+            unsafe {
+                let pa = (a.0.as_ptr() as *const $t).offset(va.offset);
+                let pb = (b.0.as_ptr() as *const $t).offset(vb.offset);
+                let pc = out.as_mut_ptr() as *mut $t;
+                if n == 1 {
+                    super::gemv::gemv(pa, (m, k, ars, acs), pb, brs, pc, 1);
+                } else {
+                    super::gemv::gemv(pb, (n, k, bcs, brs), pa, acs, pc, 1);
+                }
+            }
+        }};
+    }
+    match dtype {
+        DType::F32 => run!(f32),
+        _ => run!(f64),
+    }
 }
 
 /// The one element stride between consecutive items of a batch with dims `shape` and per-dim

@@ -5,6 +5,7 @@ pub mod buffer;
 pub mod cache;
 pub mod exec;
 pub mod gemm_lib;
+mod gemv;
 pub mod mat;
 pub mod matmul;
 pub mod matmul_dispatch;
