@@ -39,6 +39,7 @@ pub mod eval;
 mod fxhash;
 pub mod hashing;
 pub(crate) mod interp;
+pub(crate) mod interp_update;
 pub(crate) mod ir;
 pub(crate) mod kernel;
 pub(crate) mod passes;
@@ -64,9 +65,14 @@ pub mod safetensors {
 #[cfg(feature = "ndarray")]
 pub use array::ndarray_interop::NdarrayView;
 pub use array::{
-    Array, Axes, IntoArrayData, IntoScalar, SliceArg, SliceInfo, arange, array, concatenate, eye,
-    full, linspace, maximum, minimum, ones, scalar, split, stack, try_arange, try_concatenate,
-    try_eye, try_full, try_linspace, try_zeros, where_, zeros, zeros_like,
+    Array, ArrayOrScalar, Axes, IntoArrayData, IntoScalar, SliceArg, SliceInfo, arange, array,
+    concatenate, eye, full, linspace, maximum, minimum, ones, scalar, split, stack, try_arange,
+    try_concatenate, try_eye, try_full, try_linspace, try_zeros, where_, zeros, zeros_like,
+};
+pub use array::{
+    At, Selection, add_at, argwhere, can_cast_same_kind, maximum_at, minimum_at, multiply_at,
+    put_along_axis, subtract_at, take_along_axis, try_add_at, try_maximum_at, try_minimum_at,
+    try_multiply_at, try_put_along_axis, try_subtract_at, try_take_along_axis,
 };
 pub use dtype::{DType, Element, Kind, Scalar, promote, promote_weak};
 pub use error::{Error, Result};

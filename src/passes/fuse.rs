@@ -124,7 +124,10 @@ pub struct Plan {
 }
 
 fn is_runtime_op(op: &Op) -> bool {
-    matches!(op, Op::Concat { .. } | Op::Take { .. } | Op::Matmul)
+    matches!(
+        op,
+        Op::Concat { .. } | Op::Take { .. } | Op::Matmul | Op::Update { .. }
+    )
 }
 
 /// Builds the fusion plan for `g` (`fused = false` gives one kernel per op).
@@ -151,7 +154,7 @@ pub fn plan(g: &Graph, fused: bool) -> Plan {
             for &k in &g.inputs[i] {
                 let k = cse.canon[k];
                 let base_ok = matches!(g.nodes[k].op, Op::View(_))
-                    && matches!(op, Op::Matmul)
+                    && matches!(op, Op::Matmul | Op::Update { .. })
                     && g.inputs[k].iter().all(|&b| !pending(cse.canon[b]));
                 if pending(k) && !base_ok {
                     reasons[k].get_or_insert(Reason::RuntimeOp);
@@ -1252,7 +1255,7 @@ impl<'a> Lowering<'a> {
                     },
                 )]
             }
-            Op::Concat { .. } | Op::Take { .. } | Op::Matmul => {
+            Op::Concat { .. } | Op::Take { .. } | Op::Matmul | Op::Update { .. } => {
                 unreachable!("runtime ops are boundaries")
             }
         })
@@ -1341,7 +1344,7 @@ impl<'a> Lowering<'a> {
                 self.types.push(node.dtype);
                 self.ops.len() - 1
             }
-            Op::Concat { .. } | Op::Take { .. } | Op::Matmul => unreachable!(),
+            Op::Concat { .. } | Op::Take { .. } | Op::Matmul | Op::Update { .. } => unreachable!(),
         })
     }
 }
