@@ -5,7 +5,7 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use lazynp::EvalOptions;
 use std::hint::black_box;
 
-#[path = "workloads.rs"]
+#[path = "common/workloads.rs"]
 mod workloads;
 
 fn config() -> Criterion {

@@ -1,20 +1,27 @@
-//! The benchmark report: every workload of `benches/workloads.rs` in eager mode (one JIT kernel
-//! per op, as NumPy runs) and fused mode, against this machine's limits measured in the same run.
+//! The benchmark report: every workload of `benches/common/workloads.rs` in eager mode (one JIT
+//! kernel per op, as NumPy runs) and fused mode, beside NumPy and any other installed peer, all
+//! at the same thread count, against this machine's limits measured in the same run.
 //!
 //! ```text
-//! cargo run --release --example report [-- --full] [--json] [--threads N] [--quick]
-//! python3 benches/peers/elementwise.py [--full]    # optional: NumPy, numexpr, jax.jit columns
+//! cargo run --release --example report [-- --threads N] [--full] [--quick] [--json]
+//!                                          [--no-peers] [--python PATH]
 //! ```
+//!
+//! Threads: 1 by default, for lazynp and for the peers; `--threads N` runs both at N. The peers
+//! (`benches/peers/elementwise.py`, run with `python3` unless `--no-peers`) use whatever of NumPy,
+//! numexpr and jax is installed and say what they skip; they install nothing.
 //!
 //! Each workload is warmed up (which compiles its kernels), then timed as the median of an
 //! adaptive number of runs of `w.build().eval_with(&opts)` (graph build and dropping the result
-//! included). Progress goes to stderr, the table (or `--json`) to stdout; the Markdown report and
-//! an SVG chart go to `target/lazynp-report/`. `--full` adds sizes; `--quick` runs tiny sizes.
+//! included). Progress goes to stderr, the table (or `--json`) to stdout; `report.md`, the SVG
+//! chart and every workload's kernels (IR and machine code, `kernels/*.txt`) go to
+//! `target/lazynp-report/`. `--full` adds sizes; `--quick` runs tiny sizes.
 
 use lazynp::Result;
-use std::fmt::Write;
 use std::path::{Path, PathBuf};
 
+#[path = "report/chart.rs"]
+mod chart;
 #[path = "report/measure.rs"]
 mod measure;
 #[path = "report/peers.rs"]
@@ -30,6 +37,8 @@ struct Args {
     quick: bool,
     json: bool,
     threads: usize,
+    peers: bool,
+    python: String,
 }
 
 fn parse_args() -> std::result::Result<Args, String> {
@@ -37,7 +46,9 @@ fn parse_args() -> std::result::Result<Args, String> {
         full: false,
         quick: false,
         json: false,
-        threads: lazynp::eval::default_threads(),
+        threads: 1,
+        peers: true,
+        python: "python3".into(),
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -45,6 +56,8 @@ fn parse_args() -> std::result::Result<Args, String> {
             "--full" => a.full = true,
             "--quick" => a.quick = true,
             "--json" => a.json = true,
+            "--no-peers" => a.peers = false,
+            "--python" => a.python = it.next().ok_or("--python needs a path")?,
             "--threads" => {
                 let v = it.next().ok_or("--threads needs a value")?;
                 a.threads = v.parse().map_err(|e| format!("--threads {v}: {e}"))?;
@@ -54,7 +67,8 @@ fn parse_args() -> std::result::Result<Args, String> {
             }
             other => {
                 return Err(format!(
-                    "unknown argument {other} (use --full, --quick, --json, --threads N)"
+                    "unknown argument {other} (use --threads N, --full, --quick, --json, --no-peers, \
+                     --python PATH)"
                 ));
             }
         }
@@ -120,7 +134,7 @@ for matmul-like rows; % limit compares it with the copy bandwidth or threads x 1
 measured above (in-cache sizes can exceed 100%, and the matmul backend may use wider vectors). \
 compile e/f = JIT compile time during warm-up (kernels compiled); 0 when an earlier row already \
 compiled the same kernels. Peer ratios are fused time / peer time (below 1: lazynp is faster); \
-peers run single-threaded, so compare with `--threads 1` for like-for-like.";
+peers ran at the same thread count as lazynp.";
 
 /// The column-norm explanation trimmed to graph, plan and one kernel's CLIF (column norm
 /// rather than softmax: its plan shows more of what fusion does, 11 eager kernels into 3).
@@ -165,40 +179,104 @@ fn matmul_backends(quick: bool, full: bool) -> String {
     s
 }
 
+/// Runs the peers script at the report's thread count and sizes; returns its times (empty
+/// when it could not run) and a sentence for the report saying what happened.
+fn run_peers(args: &Args, dir: &Path) -> (Peers, String) {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/peers/elementwise.py");
+    let out = dir.join("peers.json");
+    let _ = std::fs::create_dir_all(dir);
+    let _ = std::fs::remove_file(&out);
+    let mut cmd = std::process::Command::new(&args.python);
+    cmd.arg(&script)
+        .arg("--threads")
+        .arg(args.threads.to_string())
+        .arg("--out")
+        .arg(&out);
+    if args.quick {
+        cmd.arg("--quick");
+    } else if args.full {
+        cmd.arg("--full");
+    }
+    let spinner = indicatif::ProgressBar::new_spinner();
+    spinner.set_message(format!("peers: {} {}", args.python, script.display()));
+    spinner.enable_steady_tick(std::time::Duration::from_millis(200));
+    let result = cmd.stdin(std::process::Stdio::null()).output();
+    spinner.finish_and_clear();
+    let output = match result {
+        Ok(o) => o,
+        Err(e) => {
+            return (
+                Peers::default(),
+                format!(
+                    "No peer columns: could not run `{}` ({e}); see the README for the optional \
+                     peers.",
+                    args.python
+                ),
+            );
+        }
+    };
+    let said: Vec<String> = String::from_utf8_lossy(&output.stderr)
+        .lines()
+        .filter(|l| l.starts_with("peers:"))
+        .map(|l| l.trim_start_matches("peers:").trim().to_string())
+        .collect();
+    let said = said.join("; ");
+    if !output.status.success() {
+        let err = String::from_utf8_lossy(&output.stderr);
+        let last = err.lines().last().unwrap_or("").trim().to_string();
+        return (
+            Peers::default(),
+            format!("No peer columns: the peers script failed ({last})."),
+        );
+    }
+    match std::fs::read_to_string(&out)
+        .map_err(|e| e.to_string())
+        .and_then(|t| Peers::parse(&t))
+    {
+        Ok(p) if p.threads.iter().any(|&t| t != args.threads) => (
+            Peers::default(),
+            format!(
+                "Peer times omitted: measured at {:?} threads, lazynp at {}.",
+                p.threads, args.threads
+            ),
+        ),
+        Ok(p) if p.is_empty() => (Peers::default(), format!("No peer columns: {said}.")),
+        Ok(p) => (p, format!("Peers ({} thread(s)): {said}.", args.threads)),
+        Err(e) => (
+            Peers::default(),
+            format!("No peer columns: {} is not valid ({e}).", out.display()),
+        ),
+    }
+}
+
+/// Writes report.md, chart.svg and kernels/*.txt under `dir`; returns the three paths.
+#[allow(clippy::too_many_arguments)]
 fn write_outputs(
     dir: &Path,
+    cfg: &Config,
     rows: &[Row],
     table: &render::Table,
-    limits: &Limits,
-    explain: &str,
+    header: &[String],
+    peers: &Peers,
     peers_note: &str,
-) -> std::io::Result<(PathBuf, PathBuf)> {
-    std::fs::create_dir_all(dir)?;
-    let command = std::iter::once("cargo run --release --example report --".to_string())
-        .chain(std::env::args().skip(1))
-        .collect::<Vec<_>>()
-        .join(" ");
-    let mut md = format!(
-        "# lazynp benchmark report\n\n- date: {}\n- machine: {}\n- command: `{command}`\n- {}\n\n",
-        today(),
-        machine(),
-        limits_text(limits)
-    );
-    md.push_str(&render::markdown(table));
-    let _ = write!(
-        md,
-        "\n{NOTES}\n\n{peers_note}\n\n![chart](chart.svg)\n\n## Fusion, shown\n\n```text\n{explain}```\n"
-    );
+    explain: &str,
+) -> std::io::Result<[PathBuf; 3]> {
+    let kdir = dir.join("kernels");
+    std::fs::create_dir_all(&kdir)?;
+    let opts = lazynp::EvalOptions::fused().threads(cfg.threads);
+    for (i, make) in measure::suite(cfg).iter().enumerate() {
+        let w = make();
+        let Some(r) = rows.get(i) else { break };
+        let text = w.build().explain_with(&opts, true);
+        std::fs::write(kdir.join(render::kernel_file(i + 1, r)), text)?;
+    }
+    let md = render::report_markdown(header, table, &[NOTES, peers_note], rows, explain);
     let md_path = dir.join("report.md");
     std::fs::write(&md_path, md)?;
     let svg_path = dir.join("chart.svg");
-    let title = format!(
-        "lazynp eager vs fused, {} threads, {}",
-        limits.threads,
-        today()
-    );
-    std::fs::write(&svg_path, render::svg(rows, &title))?;
-    Ok((md_path, svg_path))
+    let title = format!("lazynp vs peers, {} thread(s), {}", cfg.threads, today());
+    std::fs::write(&svg_path, chart::svg(rows, peers, &title))?;
+    Ok([md_path, svg_path, kdir])
 }
 
 fn run(args: &Args) -> Result<()> {
@@ -208,43 +286,43 @@ fn run(args: &Args) -> Result<()> {
         Config::standard(args.threads)
     };
     cfg.full = args.full && !args.quick;
-    eprintln!("lazynp report: {}", machine());
+    let threads = render::threads_line(args.threads);
+    eprintln!("lazynp report: {}\n{threads}", machine());
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/lazynp-report");
+    let (peers, peers_note) = if args.peers {
+        run_peers(args, &dir)
+    } else {
+        (
+            Peers::default(),
+            "No peer columns (--no-peers).".to_string(),
+        )
+    };
+    eprintln!("{peers_note}");
     eprintln!("measuring this machine's limits ...");
     let limits = Limits::measure(args.threads);
-    eprintln!("{}", limits_text(&limits));
+    let n = measure::suite(&cfg).len() as u64;
+    let bar = indicatif::ProgressBar::new(n).with_style(
+        indicatif::ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}")
+            .expect("valid template"),
+    );
     let rows = measure::run_suite(&cfg, |i, n, r| {
-        eprintln!(
-            "[{i:>2}/{n}] {:<30} {:<13} eager {:>10} ({:>5} runs)  fused {:>10} ({:>5} runs)  {:.2}x",
+        let line = format!(
+            "[{i:>2}/{n}] {:<30} {:<13} eager {:>10}  fused {:>10}  {:.2}x",
             r.name,
             r.size,
             render::fmt_time(r.eager.median),
-            r.eager.runs,
             render::fmt_time(r.fused.median),
-            r.fused.runs,
             r.speedup()
-        )
+        );
+        if bar.is_hidden() {
+            eprintln!("{line}");
+        } else {
+            bar.println(line);
+        }
+        bar.inc(1);
+        bar.set_message(format!("{} {}", r.name, r.size));
     })?;
-
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/lazynp-report");
-    let peers_path = dir.join("peers.json");
-    let (peers, peers_note) = match std::fs::read_to_string(&peers_path) {
-        Ok(text) => match Peers::parse(&text) {
-            Ok(p) => (p, format!("Peer times read from {}.", peers_path.display())),
-            Err(e) => (
-                Peers::default(),
-                format!(
-                    "{} is not valid ({e}); peer columns omitted.",
-                    peers_path.display()
-                ),
-            ),
-        },
-        Err(_) => (
-            Peers::default(),
-            "No peer times: run `python3 benches/peers/elementwise.py` (add `--full` to match \
-             `--full`) to add NumPy / numexpr / jax.jit columns."
-                .to_string(),
-        ),
-    };
+    bar.finish_and_clear();
 
     let table = render::table(&rows, &limits, &peers);
     let explain = format!(
@@ -252,18 +330,49 @@ fn run(args: &Args) -> Result<()> {
         matmul_backends(args.quick, cfg.full),
         fusion_example(args.quick)
     );
+    let command = std::iter::once("cargo run --release --example report --".to_string())
+        .chain(std::env::args().skip(1))
+        .collect::<Vec<_>>()
+        .join(" ");
+    let header = vec![
+        format!("date: {}", today()),
+        format!("machine: {}", machine()),
+        format!("command: `{command}`"),
+        threads.clone(),
+        limits_text(&limits),
+    ];
     if args.json {
         print!("{}", render::json(&rows, &limits, &peers));
     } else {
         println!("lazynp report — {}", machine());
+        println!("{threads}");
         println!("{}\n", limits_text(&limits));
         print!("{}", render::text(&table));
-        println!("\n{NOTES}\n{peers_note}\n");
-        print!("{explain}");
+        println!("\n{NOTES}\n{peers_note}");
     }
-    match write_outputs(&dir, &rows, &table, &limits, &explain, &peers_note) {
-        Ok((md, svg)) if args.json => eprintln!("wrote {}\nwrote {}", md.display(), svg.display()),
-        Ok((md, svg)) => println!("\nwrote {}\nwrote {}", md.display(), svg.display()),
+    let written = write_outputs(
+        &dir,
+        &cfg,
+        &rows,
+        &table,
+        &header,
+        &peers,
+        &peers_note,
+        &explain,
+    );
+    match written {
+        Ok(paths) => {
+            let msg = paths
+                .iter()
+                .map(|p| format!("wrote {}", p.display()))
+                .collect::<Vec<_>>()
+                .join("\n");
+            if args.json {
+                eprintln!("{msg}");
+            } else {
+                println!("\n{msg}");
+            }
+        }
         Err(e) => eprintln!("could not write {}: {e}", dir.display()),
     }
     Ok(())

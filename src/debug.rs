@@ -143,6 +143,9 @@ pub(crate) fn plan_text(g: &Graph, plan: &Plan, backend: crate::eval::MatmulBack
                     n.dtype,
                     crate::shape::tuple(&n.shape, ", ")
                 );
+                if let Some(x) = crate::runtime::update::in_place_input(g, plan, *node) {
+                    let _ = write!(line, " | in place: writes into %{x}'s buffer (no copy)");
+                }
                 if matches!(n.op, crate::ir::Op::Matmul) && n.dtype.is_float() {
                     let a = &g.nodes[g.inputs[*node][0]].shape;
                     let nd = n.shape.len();

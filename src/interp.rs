@@ -87,6 +87,7 @@ pub fn eval_node(
         Op::Concat { axis } => concat(ins, in_shapes, *axis, dtype, shape),
         Op::Take { axis } => take(ins[0], in_shapes[0], ins[1], *axis)?,
         Op::Matmul => matmul(ins[0], ins[1], in_shapes[0], in_shapes[1], dtype),
+        Op::Update { mode, target } => crate::interp_update::update(*mode, target, ins, in_shapes)?,
     })
 }
 

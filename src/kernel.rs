@@ -35,6 +35,29 @@ pub enum KOp {
     ReduceResult,
 }
 
+impl KOp {
+    /// The ops this op reads, in operand order.
+    pub fn operands(&self) -> Vec<usize> {
+        match self {
+            KOp::Load { .. } | KOp::Const(_) | KOp::ReduceResult => vec![],
+            KOp::Unary(_, a) | KOp::Cast(a) => vec![*a],
+            KOp::Binary(_, a, b) => vec![*a, *b],
+            KOp::Where(c, a, b) => vec![*c, *a, *b],
+        }
+    }
+
+    /// This op with every operand `k` replaced by `r[k]`.
+    pub fn renumbered(&self, r: &[usize]) -> KOp {
+        match self {
+            KOp::Load { .. } | KOp::Const(_) | KOp::ReduceResult => self.clone(),
+            KOp::Unary(u, a) => KOp::Unary(*u, r[*a]),
+            KOp::Cast(a) => KOp::Cast(r[*a]),
+            KOp::Binary(b, x, y) => KOp::Binary(*b, r[*x], r[*y]),
+            KOp::Where(c, a, b) => KOp::Where(r[*c], r[*a], r[*b]),
+        }
+    }
+}
+
 /// How a buffer is accessed along the innermost loop dim; decides vector code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum InnerStride {

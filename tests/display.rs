@@ -147,10 +147,22 @@ fn repr_matches_numpy() {
 }
 
 #[test]
-fn display_and_debug_use_str_and_repr() {
+fn display_is_str_repr_is_repr_and_debug_never_evaluates() {
     let x = lazynp::array([[1i64, 2, 3], [4, 5, 6]]);
     assert_eq!(x.to_string(), "[[1 2 3]\n [4 5 6]]");
-    assert_eq!(format!("{x:?}"), "array([[1, 2, 3],\n       [4, 5, 6]])");
+    assert_eq!(
+        x.repr().to_string(),
+        "array([[1, 2, 3],\n       [4, 5, 6]])"
+    );
+    let y = &x * 2;
+    assert_eq!(format!("{y:?}"), "Array(shape=(2, 3), dtype=int64, lazy)");
+    assert!(!y.is_realized(), "Debug evaluated the array");
+    assert_eq!(
+        format!("{x:?}"),
+        "Array(shape=(2, 3), dtype=int64, realized)"
+    );
+    let s = lazynp::scalar(1.5f32);
+    assert_eq!(format!("{s:?}"), "Array(shape=(), dtype=float32, realized)");
 }
 
 #[test]
@@ -159,5 +171,5 @@ fn lazy_results_print_after_evaluation() {
     let y = &x * 0.5;
     assert_eq!(y.to_string(), "[0.5 1.  1.5]");
     let v = lazynp::array([1.0f32, 2.0, 3.0]).t();
-    assert_eq!(format!("{v:?}"), "array([1., 2., 3.], dtype=float32)");
+    assert_eq!(v.repr().to_string(), "array([1., 2., 3.], dtype=float32)");
 }

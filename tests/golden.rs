@@ -294,7 +294,7 @@ fn build(c: &Case, leaves: &[Array]) -> Array {
             let shape: Vec<usize> = ints(get("shape")).iter().map(|&d| d as usize).collect();
             x0().try_broadcast_to(&shape).expect("broadcast")
         }
-        "index" => x0().i(get("i").parse().expect("i")),
+        "index" => x0().i(get("i").parse::<isize>().expect("i")),
         "copy" => x0().clone(),
         "inv" => lazynp::linalg::inv(x0()).expect("inv"),
         "arange" => match (

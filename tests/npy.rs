@@ -1,7 +1,8 @@
 //! `.npy` / `.npz` I/O against files written by NumPy (tests/fixtures/npy, made by
 //! scripts/gen_npy_fixtures.py), hostile inputs, and a save -> load round trip property.
 
-use lazynp::array::io::{from_npy_bytes, savez_compressed, to_npy_bytes};
+use lazynp::array::io::{from_npy_bytes, to_npy_bytes};
+use lazynp::savez_compressed;
 use lazynp::{Array, DType, Error};
 use proptest::prelude::*;
 use std::io::Read;
@@ -356,6 +357,21 @@ fn io_errors_are_io() {
     let missing = tmp("does-not-exist.npy");
     assert!(matches!(lazynp::load(&missing), Err(Error::Io(_))));
     assert!(matches!(lazynp::load_npz(&missing), Err(Error::Io(_))));
+    // Every error of a function given a path names the path.
+    for e in [
+        lazynp::load(&missing).unwrap_err(),
+        lazynp::load_npz(&missing).unwrap_err(),
+        lazynp::load_any(&missing).unwrap_err(),
+        lazynp::load_npz(fixture("f8_1d.npy")).unwrap_err(),
+        lazynp::array([1.0f32])
+            .save(missing.join("x.npy"))
+            .unwrap_err(),
+    ] {
+        assert!(
+            e.to_string().contains("does-not-exist") || e.to_string().contains("f8_1d"),
+            "{e}"
+        );
+    }
     // A .npy file is not a zip archive.
     assert!(matches!(
         lazynp::load_npz(fixture("f8_1d.npy")),

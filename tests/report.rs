@@ -1,7 +1,12 @@
 //! Smoke test of `examples/report.rs`: its measurement core on the quick (tiny) sizes, its
-//! renderers, the peers merge, the explain trimming, and that the Python peer script names the
-//! same workloads. Fast: tiny arrays, three timed runs each.
+//! renderers (table, Markdown with the thread line and kernel links, the plotters chart), the
+//! peers merge, the explain trimming, and the Python peer script (it names the same workloads;
+//! when a Python with NumPy is found, its times reach the chart). Fast: tiny arrays, three
+//! timed runs each.
 
+#[allow(dead_code)]
+#[path = "../examples/report/chart.rs"]
+mod chart;
 #[allow(dead_code)]
 #[path = "../examples/report/measure.rs"]
 mod measure;
@@ -15,7 +20,7 @@ mod render;
 use measure::{Config, Limits, Row, workloads};
 use peers::Peers;
 
-/// Every workload `benches/workloads.rs` defines, by name.
+/// Every workload `benches/common/workloads.rs` defines, by name.
 const NAMES: [&str; 9] = [
     "chain ((a*b+c)*a-b)/(c+1)",
     "tanh(x)*exp(-x*x)+log1p(|x|)",
@@ -93,14 +98,95 @@ fn quick_suite_covers_every_workload_and_fusion_never_adds_kernels() {
     assert_eq!(md.lines().count(), rows.len() + 2, "{md}");
     let json = render::json(&rows, &limits(), &Peers::default());
     assert_eq!(json.matches("\"workload\"").count(), rows.len(), "{json}");
-    let svg = render::svg(&rows, "t");
+    let svg = chart::svg(&rows, &Peers::default(), "t");
     assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
-    // Two legend swatches plus two bars per workload.
-    assert_eq!(
-        svg.matches("<rect").count(),
-        1 + 2 + 2 * rows.len(),
-        "{svg}"
+    for want in ["lazynp fused", "lazynp eager", "relative to lazynp eager"] {
+        assert!(svg.contains(want), "{want} not in the chart");
+    }
+    assert!(
+        !svg.contains("NumPy</text>"),
+        "no NumPy legend without NumPy times"
     );
+    for r in &rows {
+        assert!(
+            svg.contains(&format!("{} {}", xml(r.name), r.size)),
+            "{} label",
+            r.name
+        );
+    }
+
+    // report.md: the thread line, the table, a link per workload to its kernel dump.
+    let md = render::report_markdown(
+        &[render::threads_line(1)],
+        &table,
+        &["notes"],
+        &rows,
+        "explain\n",
+    );
+    assert!(md.contains("- threads: 1 thread for lazynp (eager and fused) and for every peer"));
+    assert!(md.contains("(chart.svg)"));
+    for (i, r) in rows.iter().enumerate() {
+        let f = render::kernel_file(i + 1, r);
+        assert!(md.contains(&format!("](kernels/{f})")), "{f}");
+        assert!(
+            f.ends_with(".txt") && !f.contains(' ') && !f.contains('/'),
+            "{f}"
+        );
+    }
+    assert_eq!(render::threads_line(4).matches("4 threads").count(), 1);
+}
+
+/// The chart escapes text for XML.
+fn xml(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// A Python that has NumPy: `LAZYNP_PYTHON`, else `python3`; None when neither has it.
+fn python_with_numpy() -> Option<String> {
+    let py = std::env::var("LAZYNP_PYTHON").unwrap_or_else(|_| "python3".into());
+    let ok = std::process::Command::new(&py)
+        .args(["-c", "import numpy"])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    ok.then_some(py)
+}
+
+#[test]
+fn numpy_times_reach_the_chart_when_numpy_is_installed() {
+    let Some(py) = python_with_numpy() else {
+        eprintln!("skipped: no Python with NumPy (set LAZYNP_PYTHON to one that has it)");
+        return;
+    };
+    let out = std::env::temp_dir().join(format!("lazynp-peers-{}.json", std::process::id()));
+    let status = std::process::Command::new(&py)
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/benches/peers/elementwise.py"
+        ))
+        .args(["--quick", "--threads", "1", "--out"])
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("the peers script runs");
+    assert!(status.success());
+    let peers = Peers::parse(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    std::fs::remove_file(&out).unwrap();
+    assert_eq!(peers.threads, vec![1]);
+    let rows = quick_rows();
+    for r in &rows {
+        assert!(
+            peers.time(r.name, &r.size, "numpy").is_some(),
+            "{} {}",
+            r.name,
+            r.size
+        );
+    }
+    let svg = chart::svg(&rows, &peers, "t");
+    assert!(svg.contains("NumPy"), "NumPy missing from the chart");
+    assert!(svg.contains("time relative to NumPy, lower is better"));
 }
 
 #[test]
@@ -120,6 +206,19 @@ fn peers_file_adds_numpy_and_best_peer_columns() {
         Some(("jax.jit", 1e-5))
     );
     assert_eq!(peers.best("chain ((a*b+c)*a-b)/(c+1)", "1e7"), None);
+    assert_eq!(peers.names(), ["jax.jit", "numpy"]);
+    assert!(peers.threads.is_empty());
+    let p = Peers::parse(
+        r#"[{"workload": "w", "size": "1", "peer": "numpy", "seconds": 1, "threads": 2}]"#,
+    )
+    .unwrap();
+    assert_eq!(p.threads, vec![2]);
+    assert!(
+        Peers::parse(
+            r#"[{"workload": "w", "size": "1", "peer": "numpy", "seconds": 1, "threads": 0}]"#
+        )
+        .is_err()
+    );
     assert!(Peers::parse("[{\"workload\": 1}]").is_err());
     assert!(Peers::parse("[").is_err());
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The digits MLP epoch in lazynp and in NumPy, one thread each, measured in one run: the two
 # programs alternate three times so both see the same machine state. Run from the repository
-# root. NumPy comes from benches/peers/digits_numpy.py (it creates its own venv if needed).
+# root. NumPy comes from benches/peers/digits_numpy.py, run with $PYTHON (default python3),
+# which must have NumPy installed (python3 -m pip install numpy).
 #
 #     sh benches/peers/digits_compare.sh
 set -eu

@@ -7,12 +7,12 @@ batch size 32, lr 0.1, hand-written gradients and SGD. Prints one JSON line per 
     python3 benches/peers/digits_numpy.py [--epochs N]     # from the repository root
 
 Single-threaded on purpose: OPENBLAS_NUM_THREADS, OMP_NUM_THREADS, MKL_NUM_THREADS are set
-to 1 before numpy is imported. This machine's environment may also set OPENBLAS_CORETYPE
-and OPENBLAS_L2_SIZE, which pin OpenBLAS to slower kernels; they are removed from this
-script's own environment (only this process and its re-exec; nothing else is changed).
+to 1 before numpy is imported. OpenBLAS kernel overrides in the environment
+(OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE) are removed from this process's environment, so NumPy
+runs the kernels OpenBLAS picks for the CPU.
 
-If the running interpreter has no numpy, a venv is created at target/venv-digits with
-numpy from PyPI and the script re-runs itself there.
+NumPy must be installed in the interpreter that runs this (`python3 -m pip install numpy`);
+the script installs nothing.
 
 The random streams are NumPy's (PCG64), not lazynp's, so the split and the initial weights
 differ from the Rust run; losses and accuracy are comparable, not identical.
@@ -27,22 +27,12 @@ for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
     os.environ.pop(var, None)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-VENV = os.path.join(ROOT, "target", "venv-digits")
 DATA = os.path.join(ROOT, "examples", "data", "digits.npz")
 
 try:
     import numpy as np
 except ImportError:
-    import subprocess
-    import venv
-
-    py = os.path.join(VENV, "bin", "python")
-    if os.path.abspath(sys.prefix) == os.path.abspath(VENV):
-        sys.exit("numpy is still missing inside " + VENV)
-    if not os.path.exists(py):
-        venv.create(VENV, with_pip=True)
-    subprocess.check_call([py, "-m", "pip", "install", "--quiet", "numpy"])
-    os.execv(py, [py, os.path.abspath(__file__)] + sys.argv[1:])
+    sys.exit(f"NumPy is not installed in {sys.executable}: python3 -m pip install numpy")
 
 import json  # noqa: E402
 import time  # noqa: E402

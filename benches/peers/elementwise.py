@@ -1,10 +1,17 @@
 #!/usr/bin/env python3
-"""Peers of examples/report.rs: the workloads of benches/workloads.rs at the same sizes, timed
-with NumPy (eager, like lazynp's eager mode), numexpr (chain and transcendental) and jax.jit
-(every workload), single-threaded. Writes target/lazynp-report/peers.json, which the report
-merges as its "NumPy" and "best peer" columns.
+"""Peers of examples/report.rs: the workloads of benches/common/workloads.rs at the same sizes,
+timed with NumPy (eager, like lazynp's eager mode), numexpr (chain and transcendental) and
+jax.jit (every workload), at a given thread count (1 by default). Writes a JSON list of
+{workload, size, peer, seconds, threads} that the report merges as its NumPy and peer columns.
 
-    python3 benches/peers/elementwise.py [--full] [--quick]     # from anywhere
+    python3 benches/peers/elementwise.py [--threads N] [--full | --quick] [--out FILE]
+
+The report runs this itself (same --threads and sizes); running it by hand is for checking.
+It uses whatever is installed in the Python that runs it and installs nothing: without NumPy
+it writes an empty list and says so; without numexpr or jax it skips that peer and says so.
+To add the optional peers: `python3 -m pip install numpy numexpr "jax[cpu]"` (in a venv if you
+like: `python3 -m venv .venv && .venv/bin/pip install ...`, then `--python .venv/bin/python`
+for the report). Lines meant for the report's summary start with "peers:" on stderr.
 
 Workload names and size labels are the Rust side's (tests/report.rs checks that this file
 names every workload). Timing: one warm-up call (jax compiles there), one calibration call,
@@ -12,73 +19,67 @@ then the median of an adaptive number of calls (about 0.35 s per workload and pe
 are created once; each timed call computes the result from them (NumPy allocates the result
 and intermediates; jax calls are followed by block_until_ready()).
 
-Single-threaded on purpose: OMP/OPENBLAS/MKL/NUMEXPR thread counts are set to 1 and XLA is
-told not to use its thread pool, all before the imports. This machine's environment sets
-OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE, which pin OpenBLAS to slower kernels; they are removed
-from this script's own environment (nothing else is changed).
-
-The packages live in a venv at target/peers-venv (created, with numpy, numexpr and jax[cpu]
-from PyPI, when missing). If jax cannot be installed, it is skipped with a note.
+Threads: the BLAS, OpenMP and numexpr thread counts are set to N and XLA's intra-op pool to N
+before any import, and on Linux the process is pinned to N CPUs, so every library runs at the
+thread count lazynp runs at. OpenBLAS kernel overrides in the environment (OPENBLAS_CORETYPE,
+OPENBLAS_L2_SIZE) are removed, so NumPy runs the kernels OpenBLAS picks for the CPU; the
+script says when it removes one.
 """
 
 import os
 import sys
 
+
+def arg_value(flag, default):
+    if flag in sys.argv:
+        i = sys.argv.index(flag)
+        if i + 1 >= len(sys.argv):
+            sys.exit(f"{flag} needs a value")
+        return sys.argv[i + 1]
+    return default
+
+
+THREADS = int(arg_value("--threads", "1"))
+if THREADS < 1:
+    sys.exit("--threads must be at least 1")
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+OUT = arg_value("--out", os.path.join(ROOT, "target", "lazynp-report", "peers.json"))
+
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
             "NUMEXPR_MAX_THREADS", "NUMEXPR_NUM_THREADS"):
-    os.environ[var] = "1"
-os.environ["XLA_FLAGS"] = "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+    os.environ[var] = str(THREADS)
+os.environ["XLA_FLAGS"] = (
+    ("--xla_cpu_multi_thread_eigen=false " if THREADS == 1 else "")
+    + f"intra_op_parallelism_threads={THREADS}"
+)
 os.environ["JAX_PLATFORMS"] = "cpu"
 for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
-    os.environ.pop(var, None)
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-VENV = os.path.join(ROOT, "target", "peers-venv")
-OUT_DIR = os.path.join(ROOT, "target", "lazynp-report")
-JAX_FAILED = os.path.join(VENV, ".jax-install-failed")
-
-
-def ensure_venv():
-    """Re-runs this script inside target/peers-venv, creating and filling it if needed."""
-    import subprocess
-
-    if os.path.abspath(sys.prefix) == os.path.abspath(VENV):
-        return
-    py = os.path.join(VENV, "bin", "python")
-    if not os.path.exists(py):
-        import venv
-
-        print(f"creating {VENV}", file=sys.stderr)
-        venv.create(VENV, with_pip=True)
-
-    def has(mod):
-        return subprocess.call([py, "-c", f"import {mod}"], stderr=subprocess.DEVNULL) == 0
-
-    if not (has("numpy") and has("numexpr")):
-        subprocess.check_call([py, "-m", "pip", "install", "--quiet", "numpy", "numexpr"])
-    if not has("jax") and not os.path.exists(JAX_FAILED):
-        if subprocess.call([py, "-m", "pip", "install", "--quiet", "jax[cpu]"]) != 0:
-            open(JAX_FAILED, "w").close()
-            print("note: jax[cpu] could not be installed; jax.jit is skipped", file=sys.stderr)
-    os.execv(py, [py, os.path.abspath(__file__)] + sys.argv[1:])
-
-
-ensure_venv()
+    if var in os.environ:
+        print(f"peers: removed {var}={os.environ.pop(var)} from the environment", file=sys.stderr)
+if hasattr(os, "sched_setaffinity"):
+    cpus = sorted(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, set(cpus[:THREADS]))
 
 import json  # noqa: E402
 import statistics  # noqa: E402
 import time  # noqa: E402
 
-import numexpr as ne  # noqa: E402
-import numpy as np  # noqa: E402
+INSTALL = 'python3 -m pip install numpy numexpr "jax[cpu]"'
+try:
+    import numpy as np  # noqa: E402
+except ImportError:
+    np = None
+try:
+    import numexpr as ne  # noqa: E402
 
-ne.set_num_threads(1)
+    ne.set_num_threads(THREADS)
+except ImportError:
+    ne = None
 try:
     import jax  # noqa: E402
     import jax.numpy as jnp  # noqa: E402
 except ImportError:
     jax = None
-    print("note: jax is not installed in the venv; jax.jit is skipped", file=sys.stderr)
 
 BUDGET = 0.35
 
@@ -203,17 +204,34 @@ def workloads(full, quick):
     return w
 
 
+def write(results):
+    os.makedirs(os.path.dirname(os.path.abspath(OUT)), exist_ok=True)
+    with open(OUT, "w") as fh:
+        fh.write("[\n" + ",\n".join("  " + json.dumps(r) for r in results) + "\n]\n")
+    print(f"wrote {OUT}", file=sys.stderr)
+
+
 def main():
     full, quick = "--full" in sys.argv, "--quick" in sys.argv
     results = []
-    print(f"numpy {np.__version__}, numexpr {ne.__version__}, "
-          f"jax {jax.__version__ if jax else '(skipped)'}; single-threaded", file=sys.stderr)
+    if np is None:
+        print(f"peers: NumPy is not installed in {sys.executable}; no peer times "
+              f"(to add them: {INSTALL})", file=sys.stderr)
+        write(results)
+        return
+    have = [f"numpy {np.__version__}"]
+    have += [f"numexpr {ne.__version__}"] if ne else []
+    have += [f"jax {jax.__version__}"] if jax else []
+    skipped = ([] if ne else ["numexpr"]) + ([] if jax else ["jax"])
+    print(f"peers: {', '.join(have)} at {THREADS} thread(s)"
+          + (f"; skipped (not installed): {', '.join(skipped)}" if skipped else ""),
+          file=sys.stderr)
     for name, size, inputs, make, expr in workloads(full, quick):
         peers = {}
         f = make(np)
         want = f(*inputs)
         peers["numpy"] = time_call(lambda: f(*inputs))
-        if expr is not None:
+        if expr is not None and ne is not None:
             env = dict(zip("abc", inputs))
             check(name, "numexpr", ne.evaluate(expr, local_dict=env), want)
             peers["numexpr"] = time_call(lambda: ne.evaluate(expr, local_dict=env))
@@ -224,12 +242,9 @@ def main():
         line = "  ".join(f"{p} {fmt(t)}" for p, t in peers.items())
         print(f"{name:<30} {size:<13} {line}", flush=True)
         for p, t in peers.items():
-            results.append({"workload": name, "size": size, "peer": p, "seconds": t})
-    os.makedirs(OUT_DIR, exist_ok=True)
-    path = os.path.join(OUT_DIR, "peers.json")
-    with open(path, "w") as fh:
-        fh.write("[\n" + ",\n".join("  " + json.dumps(r) for r in results) + "\n]\n")
-    print(f"wrote {path}", file=sys.stderr)
+            results.append({"workload": name, "size": size, "peer": p, "seconds": t,
+                            "threads": THREADS})
+    write(results)
 
 
 if __name__ == "__main__":

@@ -2,14 +2,14 @@
 """NumPy peer for benches/gemm_lib.rs: sgemm/dgemm GFLOP/s and relu(X@W + b), 1 and 2 threads.
 
 Run (from the repo root):
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python3 benches/peers/numpy_matmul.py
-OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE may be set on the development machines and force a slower
-OpenBLAS kernel: unset them for this command only (the script warns if they are still set).
-LAZYNP_BENCH_LARGE=1 adds n = 2048, as in the Rust bench.
+    python3 benches/peers/numpy_matmul.py
+OpenBLAS kernel overrides in the environment (OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE) force a
+kernel other than the one OpenBLAS picks for the CPU; the script warns if they are set (unset
+them for a like-for-like number). LAZYNP_BENCH_LARGE=1 adds n = 2048, as in the Rust bench.
 
 The BLAS thread count is fixed by environment variables read when NumPy is imported, so each
-thread count runs in its own child process. If NumPy is missing, a venv is created under
-target/peer-venv and NumPy is pip-installed there.
+thread count runs in its own child process. NumPy must be installed in the interpreter that
+runs this (`python3 -m pip install numpy`); the script installs nothing.
 """
 import os
 import subprocess
@@ -23,18 +23,12 @@ THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
 
 
 def python_with_numpy():
-    """This interpreter if it has NumPy, else the venv's (created on first use)."""
+    """This interpreter; exits with the install command if it has no NumPy."""
     try:
         import numpy  # noqa: F401
         return sys.executable
     except ImportError:
-        pass
-    venv = os.path.join(ROOT, "target", "peer-venv")
-    py = os.path.join(venv, "bin", "python")
-    if not os.path.exists(py):
-        subprocess.check_call([sys.executable, "-m", "venv", venv])
-        subprocess.check_call([py, "-m", "pip", "install", "--quiet", "numpy"])
-    return py
+        sys.exit(f"NumPy is not installed in {sys.executable}: python3 -m pip install numpy")
 
 
 def best_seconds(fn, budget=1.0, min_reps=3, max_reps=200):

@@ -25,12 +25,11 @@ pub struct Data {
     pub y_test: Array,
 }
 
-/// Finds a named array in an `.npz` listing.
-fn named(arrays: &[(String, Array)], name: &str) -> Result<Array> {
+/// Finds a named array in an `.npz` archive.
+fn named(arrays: &np::Npz, name: &str) -> Result<Array> {
     arrays
-        .iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, a)| a.clone())
+        .get(name)
+        .cloned()
         .ok_or_else(|| Error::Format(format!("no array named '{name}' in the archive")))
 }
 

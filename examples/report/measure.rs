@@ -7,7 +7,7 @@
 use lazynp::{EvalOptions, jit_stats};
 use std::time::{Duration, Instant};
 
-#[path = "../../benches/workloads.rs"]
+#[path = "../../benches/common/workloads.rs"]
 pub mod workloads;
 
 use workloads::Workload;
@@ -121,7 +121,7 @@ pub struct ModeResult {
 /// One row of the report.
 #[derive(Clone, Debug)]
 pub struct Row {
-    /// Workload name (as in `benches/workloads.rs`).
+    /// Workload name (as in `benches/common/workloads.rs`).
     pub name: &'static str,
     /// Size label.
     pub size: String,

@@ -1,5 +1,6 @@
-//! Peer timings written by `benches/peers/elementwise.py` to `target/lazynp-report/peers.json`:
-//! a JSON array of `{"workload": .., "size": .., "peer": .., "seconds": ..}` objects. Read with a
+//! Peer timings written by `benches/peers/elementwise.py` (run by the report itself, or by hand)
+//! to `target/lazynp-report/peers.json`: a JSON array of `{"workload": .., "size": .., "peer":
+//! .., "seconds": .., "threads": ..}` objects (`threads` optional in older files). Read with a
 //! small JSON reader (no serde in this crate's dependencies).
 
 use std::collections::BTreeMap;
@@ -21,6 +22,8 @@ pub struct PeerTime {
 #[derive(Clone, Debug, Default)]
 pub struct Peers {
     by_key: BTreeMap<(String, String), Vec<(String, f64)>>,
+    /// The thread counts the times were measured at (empty if the file does not say).
+    pub threads: Vec<usize>,
 }
 
 impl Peers {
@@ -49,6 +52,15 @@ impl Peers {
             else {
                 return Err("each item needs workload, size, peer (strings), seconds".into());
             };
+            if let Some(v) = get("threads") {
+                let n = match v {
+                    Json::Num(n) if *n >= 1.0 && n.fract() == 0.0 => *n as usize,
+                    _ => return Err("threads must be a positive integer".into()),
+                };
+                if !peers.threads.contains(&n) {
+                    peers.threads.push(n);
+                }
+            }
             peers.push(PeerTime {
                 workload: w.clone(),
                 size: s.clone(),
@@ -65,6 +77,19 @@ impl Peers {
             .entry((t.workload, t.size))
             .or_default()
             .push((t.peer, t.seconds));
+    }
+
+    /// Every peer named, once each, sorted.
+    pub fn names(&self) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .by_key
+            .values()
+            .flatten()
+            .map(|(p, _)| p.clone())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
     }
 
     /// Whether no times were read.

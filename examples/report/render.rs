@@ -216,97 +216,58 @@ pub fn json(rows: &[Row], limits: &Limits, peers: &Peers) -> String {
     s
 }
 
-/// `10^e` seconds as an axis label: `1 ms`, `10 ms`, `100 ms`, `1 s`.
-fn decade(e: i32) -> String {
-    let (unit, base) = match e {
-        ..-6 => ("ns", -9),
-        -6..-3 => ("us", -6),
-        -3..0 => ("ms", -3),
-        _ => ("s", 0),
-    };
-    format!("{} {unit}", 10u64.pow((e - base).clamp(0, 18) as u32))
+/// The line that says which thread count every number was measured at (the terminal output,
+/// report.md and the chart title all carry it).
+pub fn threads_line(threads: usize) -> String {
+    let s = if threads == 1 { "" } else { "s" };
+    format!(
+        "threads: {threads} thread{s} for lazynp (eager and fused) and for every peer \
+         (like for like; `--threads N` sets both)"
+    )
 }
 
-fn xml(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// A horizontal bar chart of eager and fused time per workload on a log time axis.
-pub fn svg(rows: &[Row], title: &str) -> String {
-    let (label_w, plot_w, row_h, bar_h, top) = (300.0, 560.0, 40.0, 14.0, 60.0);
-    let width = label_w + plot_w + 110.0;
-    let height = top + row_h * rows.len() as f64 + 50.0;
-    let secs = rows
-        .iter()
-        .flat_map(|r| [r.eager.median, r.fused.median])
-        .map(|d| d.as_secs_f64().max(1e-9));
-    let lo = secs.clone().fold(f64::MAX, f64::min).log10().floor();
-    let hi = secs.fold(f64::MIN, f64::max).log10().ceil().max(lo + 1.0);
-    let x = |s: f64| label_w + plot_w * (s.max(1e-9).log10() - lo) / (hi - lo);
-    let mut s = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" \
-         font-family=\"sans-serif\" font-size=\"12\">\n\
-         <rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
-         <text x=\"10\" y=\"22\" font-size=\"15\" font-weight=\"bold\">{}</text>\n\
-         <rect x=\"{label_w}\" y=\"32\" width=\"12\" height=\"10\" fill=\"#d95f02\"/>\
-         <text x=\"{}\" y=\"41\">eager (one kernel per op)</text>\n\
-         <rect x=\"{}\" y=\"32\" width=\"12\" height=\"10\" fill=\"#1b9e77\"/>\
-         <text x=\"{}\" y=\"41\">fused</text>\n",
-        xml(title),
-        label_w + 16.0,
-        label_w + 200.0,
-        label_w + 216.0
-    );
-    let bottom = top + row_h * rows.len() as f64;
-    for e in lo as i32..=hi as i32 {
-        let gx = x(10f64.powi(e));
-        let _ = writeln!(
-            s,
-            "<line x1=\"{gx:.1}\" y1=\"{top}\" x2=\"{gx:.1}\" y2=\"{bottom}\" stroke=\"#ccc\"/>\
-             <text x=\"{gx:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#555\">{}</text>",
-            bottom + 16.0,
-            decade(e)
-        );
-    }
-    let _ = writeln!(
-        s,
-        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" fill=\"#555\">median time per \
-         evaluation (log scale, shorter is better)</text>",
-        label_w + plot_w / 2.0,
-        bottom + 36.0
-    );
-    for (i, r) in rows.iter().enumerate() {
-        let y0 = top + row_h * i as f64 + (row_h - 2.0 * bar_h) / 2.0;
-        let _ = writeln!(
-            s,
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{} {}</text>",
-            label_w - 8.0,
-            y0 + bar_h + 4.0,
-            xml(r.name),
-            xml(&r.size)
-        );
-        for (j, (d, color)) in [(r.eager.median, "#d95f02"), (r.fused.median, "#1b9e77")]
-            .into_iter()
-            .enumerate()
-        {
-            let y = y0 + bar_h * j as f64;
-            let w = (x(d.as_secs_f64()) - label_w).max(1.0);
-            let _ = writeln!(
-                s,
-                "<rect x=\"{label_w}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{:.1}\" \
-                 fill=\"{color}\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\">{}</text>",
-                bar_h - 2.0,
-                label_w + w + 4.0,
-                y + bar_h - 4.0,
-                fmt_time(d)
-            );
+/// A file name for a workload's kernel dump: `03-row-softmax-4096x1024.txt`.
+pub fn kernel_file(index: usize, r: &Row) -> String {
+    let mut slug = String::new();
+    for c in format!("{} {}", r.name, r.size).chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.ends_with('-') {
+            slug.push('-');
         }
     }
-    s.push_str("</svg>\n");
-    s
+    format!("{index:02}-{}.txt", slug.trim_matches('-'))
+}
+
+/// The Markdown report: header lines (as bullets), the table, notes, the chart, links to the
+/// per-workload kernel dumps (`kernels/<file>`), and the trimmed fusion example.
+pub fn report_markdown(
+    header: &[String],
+    table: &Table,
+    notes: &[&str],
+    rows: &[Row],
+    explain: &str,
+) -> String {
+    let mut md = String::from("# lazynp benchmark report\n\n");
+    for h in header {
+        let _ = writeln!(md, "- {h}");
+    }
+    md.push('\n');
+    md.push_str(&markdown(table));
+    for n in notes {
+        let _ = write!(md, "\n{n}\n");
+    }
+    md.push_str("\n![time relative to NumPy, lower is better](chart.svg)\n\n");
+    md.push_str(
+        "## Kernels\n\nEach workload's fused plan, Kernel IR, Cranelift IR and machine code \
+         (`w.build().explain_with(&opts, true)`):\n\n",
+    );
+    for (i, r) in rows.iter().enumerate() {
+        let f = kernel_file(i + 1, r);
+        let _ = writeln!(md, "- [{} {}](kernels/{f})", r.name, r.size);
+    }
+    let _ = write!(md, "\n## Fusion, shown\n\n```text\n{explain}```\n");
+    md
 }
 
 /// The parts of `explain()` a reader wants first: the graph, the fusion plan, and the first

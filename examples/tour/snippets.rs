@@ -64,7 +64,7 @@ pub fn deterministic_snippets() -> np::Result<String> {
     let a = np::array([1i64, 2, 3, 4]);
     let b = np::array([10i64, 20, 30, 40]);
     p!(out, "{}", &a + &b);
-    p!(out, "{:?}", &a + &b);
+    p!(out, "{}", (&a + &b).repr());
 
     p!(out, "## 3. Vectorization: list + for loop");
     let values = vec![1, 2, 3, 4, 5];
@@ -78,7 +78,7 @@ pub fn deterministic_snippets() -> np::Result<String> {
     let values = np::array([1i64, 2, 3, 4, 5]);
     let squared = values.powf(2);
     p!(out, "{squared}");
-    p!(out, "{squared:?}");
+    p!(out, "{}", squared.repr());
 
     p!(out, "## 5. Broadcasting: X + B");
     let x = np::array([[1i64, 2, 3], [4, 5, 6]]);
@@ -115,7 +115,7 @@ pub fn deterministic_snippets() -> np::Result<String> {
     let w = Array::from_shape_vec([2, 3], vec![0.1f32, 0.2, 0.3, 0.4, 0.5, 0.6])?;
     let y = w.matmul(&x);
     p!(out, "{y}");
-    p!(out, "{y:?}");
+    p!(out, "{}", y.repr());
 
     p!(out, "## 9. NumPy -> PyTorch -> NumPy");
     let np_data = np::random::randn([100, 3]);
@@ -180,7 +180,7 @@ fn key_points(out: &mut String) -> np::Result<()> {
     let x = np::array([[-1.5, 2.0, 0.5], [3.0, -0.25, 4.0]]);
     p!(out, "{} {}", x.dtype(), py_shape(x.shape()));
     p!(out, "{}", x.reshape([3, 2]));
-    p!(out, "{:?}", x.astype(DType::I32));
+    p!(out, "{}", x.astype(DType::I32).repr());
 
     p!(out, "## 15. Key points: indexing & slicing");
     p!(out, "{}", x.i(0));

@@ -31,14 +31,14 @@ pub fn str(x: &Array) -> Result<String> {
     array2string(x, " ", "", LINEWIDTH)
 }
 
-/// `repr(x)` as NumPy prints it, e.g. `array([1., 2.], dtype=float32)`; `Debug` for [`Array`]
-/// uses it. The dtype is named unless it is `bool`, `int64` or `float64` (or the array is empty).
+/// `repr(x)` as NumPy prints it, e.g. `array([1., 2.], dtype=float32)` (evaluating first);
+/// [`Array::repr`] formats it. The dtype is named unless it is `bool`, `int64` or `float64` (or the array is empty).
 ///
 /// ```
 /// use lazynp as np;
 /// let x = np::array([1.0f32, 2.0]);
 /// assert_eq!(np::array::display::repr(&x)?, "array([1., 2.], dtype=float32)");
-/// assert_eq!(format!("{:?}", np::array([1i64, 2, 3])), "array([1, 2, 3])");
+/// assert_eq!(np::array([1i64, 2, 3]).repr().to_string(), "array([1, 2, 3])");
 /// # Ok::<(), np::Error>(())
 /// ```
 pub fn repr(x: &Array) -> Result<String> {
@@ -65,6 +65,63 @@ pub fn repr(x: &Array) -> Result<String> {
         " ".to_string()
     };
     Ok(format!("{arr_str}{spacer}{extra_str}"))
+}
+
+impl Array {
+    /// NumPy's `repr(x)`, formatted when displayed (which evaluates, as `Display` does):
+    /// `println!("{}", x.repr())` prints what Python's prompt shows for `x`.
+    ///
+    /// ```
+    /// let x = lazynp::array([[1.0f32, 2.0], [3.0, 4.0]]);
+    /// assert_eq!(
+    ///     (&x * 2.0).repr().to_string(),
+    ///     "array([[2., 4.],\n       [6., 8.]], dtype=float32)"
+    /// );
+    /// ```
+    pub fn repr(&self) -> Repr<'_> {
+        Repr(self)
+    }
+}
+
+/// [`Array::repr`]'s result: NumPy's `repr` when displayed.
+pub struct Repr<'a>(&'a Array);
+
+impl std::fmt::Display for Repr<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match repr(self.0) {
+            Ok(s) => f.write_str(&s),
+            Err(e) => write!(f, "<array: {e}>"),
+        }
+    }
+}
+
+impl std::fmt::Debug for Array {
+    /// Graph-level facts, never evaluating: `Array(shape=(3, 4), dtype=float32, lazy)`, or
+    /// `realized` once the array holds its data. NumPy's `repr` is [`Array::repr`]; its `str`
+    /// is `Display`.
+    ///
+    /// ```
+    /// let x = lazynp::zeros([3, 4], lazynp::DType::F32);
+    /// let y = &x + 1.0;
+    /// assert_eq!(format!("{y:?}"), "Array(shape=(3, 4), dtype=float32, lazy)");
+    /// y.eval()?;
+    /// assert_eq!(format!("{y:?}"), "Array(shape=(3, 4), dtype=float32, realized)");
+    /// assert_eq!(format!("{:?}", lazynp::array([1u8])), "Array(shape=(1,), dtype=uint8, realized)");
+    /// # Ok::<(), lazynp::Error>(())
+    /// ```
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = if self.is_realized() {
+            "realized"
+        } else {
+            "lazy"
+        };
+        write!(
+            f,
+            "Array(shape={}, dtype={}, {state})",
+            shape_tuple(self.shape()),
+            self.dtype().name()
+        )
+    }
 }
 
 /// Python's tuple repr of a shape: `(5,)`, `(2, 3)`.

@@ -1,10 +1,11 @@
 //! `.npy` / `.npz` I/O, byte-compatible with NumPy's `np.save`, `np.load`, `np.savez` and
-//! `np.savez_compressed`.
+//! `np.savez_compressed` (the archive side lives in [`npz`](super::npz)).
 //!
 //! Reading accepts format versions 1.0, 2.0 and 3.0, every dtype lazynp has in either byte
 //! order, and Fortran-ordered data (converted to C order). Hostile input is an
-//! [`Error::Format`], never a panic: the header's shape is checked against the bytes actually
-//! present, with overflow-checked arithmetic, before anything of that size is allocated.
+//! [`Error::Format`], never a panic: the header's shape (at most [`MAX_DIMS`] dimensions, as in
+//! NumPy) is checked against the bytes actually present, with overflow-checked arithmetic,
+//! before anything of that size is allocated. Errors of functions that take a path name it.
 //! Writing produces exactly what NumPy writes: version 1.0 (2.0 when the header needs it),
 //! little-endian, C order, the header padded to a multiple of 64 bytes.
 
@@ -12,16 +13,21 @@ use super::Array;
 use crate::dtype::DType;
 use crate::error::{Error, Result};
 use crate::runtime::Buffer;
-use std::io::{Read, Seek, Write};
+use std::io::{Read, Write};
 use std::path::Path;
 
 const MAGIC: &[u8; 6] = b"\x93NUMPY";
+/// The first bytes of a zip archive (an `.npz`): a local file header, or the end-of-directory
+/// record of an empty archive.
+pub(crate) const ZIP_MAGICS: [&[u8; 4]; 2] = [b"PK\x03\x04", b"PK\x05\x06"];
 /// NumPy pads the header so the data starts on a multiple of this.
 const ARRAY_ALIGN: usize = 64;
 /// NumPy leaves room for the growth axis to reach this many digits.
 const GROWTH_AXIS_MAX_DIGITS: usize = 21;
 /// Longest header accepted (NumPy's `max_header_size` default is 10 000).
 const MAX_HEADER_LEN: usize = 1 << 20;
+/// Most dimensions a `.npy` header may declare (NumPy's `NPY_MAXDIMS`).
+pub const MAX_DIMS: usize = 64;
 
 fn fmt_err(msg: impl Into<String>) -> Error {
     Error::Format(msg.into())
@@ -50,9 +56,140 @@ struct Header {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn load(path: impl AsRef<Path>) -> Result<Array> {
-    let file = std::fs::File::open(path.as_ref())?;
-    let len = file.metadata()?.len();
-    read_npy(&mut std::io::BufReader::new(file), len)
+    let path = path.as_ref();
+    match open_sniffed(path)? {
+        Sniffed::Npz => Err(with_path(
+            path,
+            fmt_err(
+                "this is an .npz archive, not a .npy file: read it with lazynp::load_npz \
+                 (or lazynp::load_any, which returns either, as np.load does)",
+            ),
+        )),
+        Sniffed::Npy(mut r, len) => read_npy(&mut r, len, true).map_err(|e| with_path(path, e)),
+    }
+}
+
+/// A file opened and classified by its first bytes.
+enum Sniffed {
+    /// Not a zip archive: read it as `.npy` (the reader, the file's length).
+    Npy(Box<dyn Read>, u64),
+    /// A zip archive.
+    Npz,
+}
+
+fn open_sniffed(path: &Path) -> Result<Sniffed> {
+    let open = || -> Result<Sniffed> {
+        let mut file = std::fs::File::open(path)?;
+        let len = file.metadata()?.len();
+        let mut head = [0u8; 6];
+        let n = read_up_to(&mut file, &mut head)?;
+        if ZIP_MAGICS.iter().any(|m| head[..n].starts_with(&m[..])) {
+            return Ok(Sniffed::Npz);
+        }
+        let head = std::io::Cursor::new(head).take(n as u64);
+        let r = std::io::BufReader::new(head.chain(file));
+        Ok(Sniffed::Npy(Box::new(r), len))
+    };
+    open().map_err(|e| with_path(path, e))
+}
+
+/// What [`load_any`] found: one array (a `.npy` file) or a mapping of named arrays (an `.npz`
+/// archive), as NumPy's `np.load` returns an `ndarray` or an `NpzFile`.
+#[derive(Clone, Debug)]
+pub enum Loaded {
+    /// A `.npy` file's array.
+    Array(Array),
+    /// An `.npz` archive's arrays by name, in archive order.
+    Npz(super::npz::Npz),
+}
+
+impl Loaded {
+    /// The array, or an error naming what the file held instead.
+    ///
+    /// ```
+    /// let dir = std::env::temp_dir().join(format!("lazynp-doc-loaded-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("v.npy");
+    /// lazynp::array([1u8, 2]).save(&path)?;
+    /// assert_eq!(lazynp::load_any(&path)?.into_array()?.to_vec::<u8>()?, vec![1, 2]);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn into_array(self) -> Result<Array> {
+        match self {
+            Loaded::Array(a) => Ok(a),
+            Loaded::Npz(_) => Err(fmt_err("expected a .npy array, found an .npz archive")),
+        }
+    }
+
+    /// The archive's arrays, or an error if the file was a single `.npy` array.
+    ///
+    /// ```
+    /// let dir = std::env::temp_dir().join(format!("lazynp-doc-loadednpz-{}", std::process::id()));
+    /// std::fs::create_dir_all(&dir)?;
+    /// let path = dir.join("w.npz");
+    /// lazynp::savez(&path, &[("w", &lazynp::array([0.5f32]))])?;
+    /// let npz = lazynp::load_any(&path)?.into_npz()?;
+    /// assert_eq!(npz["w"].to_vec::<f32>()?, vec![0.5]);
+    /// # std::fs::remove_dir_all(&dir)?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn into_npz(self) -> Result<super::npz::Npz> {
+        match self {
+            Loaded::Npz(m) => Ok(m),
+            Loaded::Array(_) => Err(fmt_err("expected an .npz archive, found a .npy array")),
+        }
+    }
+}
+
+/// Loads a `.npy` or `.npz` file, choosing by the file's first bytes (its magic string), as
+/// NumPy's `np.load` does; an `.npz` is read with [`NpzOptions::default`](super::npz::NpzOptions).
+///
+/// ```
+/// let dir = std::env::temp_dir().join(format!("lazynp-doc-loadany-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let (npy, npz) = (dir.join("a.npy"), dir.join("b.npz"));
+/// lazynp::array([1i32, 2]).save(&npy)?;
+/// lazynp::savez(&npz, &[("b", &lazynp::array([3i32]))])?;
+/// assert!(matches!(lazynp::load_any(&npy)?, lazynp::Loaded::Array(_)));
+/// assert!(matches!(lazynp::load_any(&npz)?, lazynp::Loaded::Npz(_)));
+/// // `load` names the function to use when it is handed an archive.
+/// let err = lazynp::load(&npz).unwrap_err().to_string();
+/// assert!(err.contains("load_npz") && err.contains("b.npz"), "{err}");
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn load_any(path: impl AsRef<Path>) -> Result<Loaded> {
+    let path = path.as_ref();
+    match open_sniffed(path)? {
+        Sniffed::Npz => super::npz::load_npz(path).map(Loaded::Npz),
+        Sniffed::Npy(mut r, len) => read_npy(&mut r, len, true)
+            .map(Loaded::Array)
+            .map_err(|e| with_path(path, e)),
+    }
+}
+
+/// Reads until `buf` is full or the stream ends; returns how many bytes were read.
+fn read_up_to<R: Read>(r: &mut R, buf: &mut [u8]) -> Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(n)
+}
+
+/// `e` with `path` in its message (I/O and format errors; others are returned as they are).
+pub(crate) fn with_path(path: &Path, e: Error) -> Error {
+    match e {
+        Error::Io(m) => Error::Io(format!("{}: {m}", path.display())),
+        Error::Format(m) => Error::Format(format!("{}: {m}", path.display())),
+        other => other,
+    }
 }
 
 /// Parses the bytes of a `.npy` file.
@@ -66,7 +203,7 @@ pub fn load(path: impl AsRef<Path>) -> Result<Array> {
 /// # Ok::<(), lazynp::Error>(())
 /// ```
 pub fn from_npy_bytes(bytes: &[u8]) -> Result<Array> {
-    read_npy(&mut std::io::Cursor::new(bytes), bytes.len() as u64)
+    read_npy(&mut std::io::Cursor::new(bytes), bytes.len() as u64, true)
 }
 
 /// The bytes NumPy's `np.save` writes for `x` (evaluating it first).
@@ -96,122 +233,33 @@ impl Array {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        let mut w = std::io::BufWriter::new(std::fs::File::create(path.as_ref())?);
-        write_npy(&mut w, self)?;
-        w.flush()?;
-        Ok(())
+        let path = path.as_ref();
+        let write = || -> Result<()> {
+            let mut w = std::io::BufWriter::new(std::fs::File::create(path)?);
+            write_npy(&mut w, self)?;
+            w.flush()?;
+            Ok(())
+        };
+        write().map_err(|e| with_path(path, e))
     }
-}
-
-/// Saves several arrays to an uncompressed `.npz` archive (like `np.savez(path, name=a, ...)`);
-/// each array is stored as `name.npy`.
-///
-/// ```
-/// let dir = std::env::temp_dir().join(format!("lazynp-doc-savez-{}", std::process::id()));
-/// std::fs::create_dir_all(&dir)?;
-/// let path = dir.join("ab.npz");
-/// let (a, b) = (lazynp::array([1i32, 2]), lazynp::array([0.5f64]));
-/// lazynp::savez(&path, &[("a", &a), ("b", &b)])?;
-/// let loaded = lazynp::load_npz(&path)?;
-/// assert_eq!(loaded[0].0, "a");
-/// assert_eq!(loaded[1].1.to_vec::<f64>()?, vec![0.5]);
-/// # std::fs::remove_dir_all(&dir)?;
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn savez(path: impl AsRef<Path>, arrays: &[(&str, &Array)]) -> Result<()> {
-    write_npz(path.as_ref(), arrays, zip::CompressionMethod::Stored)
-}
-
-/// Saves several arrays to a deflate-compressed `.npz` archive (like `np.savez_compressed`).
-///
-/// ```
-/// let dir = std::env::temp_dir().join(format!("lazynp-doc-savezc-{}", std::process::id()));
-/// std::fs::create_dir_all(&dir)?;
-/// let path = dir.join("z.npz");
-/// let z = lazynp::zeros([100, 100], lazynp::DType::F64);
-/// lazynp::array::io::savez_compressed(&path, &[("z", &z)])?;
-/// assert!(std::fs::metadata(&path)?.len() < 10_000);
-/// assert_eq!(lazynp::load_npz(&path)?[0].1.shape(), &[100, 100]);
-/// # std::fs::remove_dir_all(&dir)?;
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn savez_compressed(path: impl AsRef<Path>, arrays: &[(&str, &Array)]) -> Result<()> {
-    write_npz(path.as_ref(), arrays, zip::CompressionMethod::Deflated)
-}
-
-/// Loads every array of a `.npz` archive, in archive order, named without the `.npy` suffix.
-///
-/// ```
-/// let dir = std::env::temp_dir().join(format!("lazynp-doc-loadz-{}", std::process::id()));
-/// std::fs::create_dir_all(&dir)?;
-/// let path = dir.join("m.npz");
-/// lazynp::savez(&path, &[("m", &lazynp::eye(2, lazynp::DType::I64))])?;
-/// let arrays = lazynp::load_npz(&path)?;
-/// assert_eq!(arrays.len(), 1);
-/// assert_eq!(arrays[0].1.to_vec::<i64>()?, vec![1, 0, 0, 1]);
-/// # std::fs::remove_dir_all(&dir)?;
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-pub fn load_npz(path: impl AsRef<Path>) -> Result<Vec<(String, Array)>> {
-    let file = std::fs::File::open(path.as_ref())?;
-    read_npz(std::io::BufReader::new(file))
-}
-
-fn zip_err(e: zip::result::ZipError) -> Error {
-    match e {
-        zip::result::ZipError::Io(io) => Error::Io(io.to_string()),
-        other => fmt_err(format!("bad npz archive: {other}")),
-    }
-}
-
-fn read_npz<R: Read + Seek>(reader: R) -> Result<Vec<(String, Array)>> {
-    let mut archive = zip::ZipArchive::new(reader).map_err(zip_err)?;
-    let mut out = Vec::with_capacity(archive.len().min(1024));
-    for i in 0..archive.len() {
-        let mut entry = archive.by_index(i).map_err(zip_err)?;
-        let name = entry.name().to_string();
-        let name = name.strip_suffix(".npy").unwrap_or(&name).to_string();
-        // The entry's declared size is not trusted: `read_to_end` grows with the real data.
-        let mut bytes = Vec::new();
-        entry
-            .read_to_end(&mut bytes)
-            .map_err(|e| fmt_err(format!("cannot read npz member {name:?}: {e}")))?;
-        let array =
-            from_npy_bytes(&bytes).map_err(|e| fmt_err(format!("npz member {name:?}: {e}")))?;
-        out.push((name, array));
-    }
-    Ok(out)
-}
-
-fn write_npz(path: &Path, arrays: &[(&str, &Array)], method: zip::CompressionMethod) -> Result<()> {
-    let file = std::fs::File::create(path)?;
-    let mut zw = zip::ZipWriter::new(std::io::BufWriter::new(file));
-    for (name, array) in arrays {
-        let bytes = to_npy_bytes(array)?;
-        let opts = zip::write::SimpleFileOptions::default()
-            .compression_method(method)
-            .large_file(bytes.len() as u64 >= u32::MAX as u64);
-        zw.start_file(format!("{name}.npy"), opts)
-            .map_err(zip_err)?;
-        zw.write_all(&bytes)?;
-    }
-    let mut inner = zw.finish().map_err(zip_err)?;
-    inner.flush()?;
-    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
 // Reading
 
-fn read_exact_fmt<R: Read>(r: &mut R, buf: &mut [u8], what: &str) -> Result<()> {
+pub(crate) fn read_exact_fmt<R: Read>(r: &mut R, buf: &mut [u8], what: &str) -> Result<()> {
     r.read_exact(buf).map_err(|e| match e.kind() {
         std::io::ErrorKind::UnexpectedEof => fmt_err(format!("file ends inside the {what}")),
         _ => Error::Io(e.to_string()),
     })
 }
 
-/// Reads a whole `.npy` stream of `total` bytes.
-fn read_npy<R: Read>(r: &mut R, total: u64) -> Result<Array> {
+/// Reads one `.npy` stream. With `exact`, the stream holds exactly `limit` bytes (a file whose
+/// length is known) and the data must fill it; otherwise (an archive member being inflated)
+/// `limit` bounds what the stream may hold, and the data must end the stream. Either way no
+/// buffer larger than `limit` bytes is allocated, and nothing past the data is read but one
+/// byte.
+pub(crate) fn read_npy<R: Read>(r: &mut R, limit: u64, exact: bool) -> Result<Array> {
     let mut prefix = [0u8; 8];
     read_exact_fmt(r, &mut prefix, "magic string")?;
     if &prefix[..6] != MAGIC {
@@ -231,9 +279,10 @@ fn read_npy<R: Read>(r: &mut R, total: u64) -> Result<Array> {
     read_exact_fmt(r, &mut lb[..len_bytes], "header length")?;
     let header_len = u32::from_le_bytes(lb) as usize;
     let consumed = 8 + len_bytes as u64 + header_len as u64;
-    if header_len > MAX_HEADER_LEN || consumed > total {
+    if header_len > MAX_HEADER_LEN || consumed > limit {
         return Err(fmt_err(format!(
-            "header length {header_len} exceeds the file ({total} bytes)"
+            "header length {header_len} exceeds the {} ({limit} bytes)",
+            if exact { "file" } else { "limit" }
         )));
     }
     let mut text = vec![0u8; header_len];
@@ -254,15 +303,29 @@ fn read_npy<R: Read>(r: &mut R, total: u64) -> Result<Array> {
     let nbytes = size
         .checked_mul(h.dtype.size())
         .ok_or_else(|| fmt_err("data size overflows the address space"))?;
-    let remaining = total - consumed;
-    if remaining != nbytes as u64 {
+    let remaining = limit - consumed;
+    if exact && remaining != nbytes as u64 {
         return Err(fmt_err(format!(
             "shape {:?} of {} needs {nbytes} data bytes, file has {remaining}",
             h.shape, h.dtype
         )));
     }
+    if !exact && nbytes as u64 > remaining {
+        return Err(fmt_err(format!(
+            "shape {:?} of {} needs {nbytes} data bytes, more than the {remaining} allowed",
+            h.shape, h.dtype
+        )));
+    }
     let mut buf = Buffer::zeroed(h.dtype, size);
     read_exact_fmt(r, buf.as_bytes_mut(), "data")?;
+    if !exact {
+        let mut extra = [0u8; 1];
+        if read_up_to(r, &mut extra)? != 0 {
+            return Err(fmt_err(format!(
+                "data continues past the {nbytes} bytes the header declares"
+            )));
+        }
+    }
     fix_up(&mut buf, &h);
     let buf = if h.fortran && h.shape.len() > 1 {
         fortran_to_c(&buf, &h.shape)
@@ -458,14 +521,16 @@ impl Parser<'_> {
             "malformed header: fortran_order must be True or False",
         ))
     }
-    /// A tuple of non-negative integers: `()`, `(3,)`, `(2, 3)`.
+    /// A tuple of non-negative integers: `()`, `(3,)`, `(2, 3)`; more than [`MAX_DIMS`] is
+    /// NumPy's error (the rest is counted, not stored).
     fn tuple(&mut self) -> Result<Vec<usize>> {
         self.expect(b'(')?;
         let mut dims = Vec::new();
+        let mut count = 0usize;
         loop {
             self.ws();
             if self.eat(b')') {
-                return Ok(dims);
+                return self.check_ndim(dims, count);
             }
             let start = self.i;
             while matches!(self.peek(), Some(b'0'..=b'9')) {
@@ -481,18 +546,30 @@ impl Parser<'_> {
             let d = digits
                 .parse::<usize>()
                 .map_err(|_| fmt_err(format!("shape dimension {digits} is too large")))?;
-            dims.push(d);
+            count += 1;
+            if count <= MAX_DIMS {
+                dims.push(d);
+            }
             self.ws();
             if !self.eat(b',') {
                 self.expect(b')')?;
-                if dims.len() == 1 {
+                if count == 1 {
                     return Err(fmt_err(
                         "malformed header: a 1-tuple needs a trailing comma",
                     ));
                 }
-                return Ok(dims);
+                return self.check_ndim(dims, count);
             }
         }
+    }
+
+    fn check_ndim(&self, dims: Vec<usize>, count: usize) -> Result<Vec<usize>> {
+        if count > MAX_DIMS {
+            return Err(fmt_err(format!(
+                "maximum supported dimension for an ndarray is currently {MAX_DIMS}, found {count}"
+            )));
+        }
+        Ok(dims)
     }
 }
 
@@ -547,7 +624,7 @@ fn header_bytes(dtype: DType, shape: &[usize]) -> Vec<u8> {
     }
 }
 
-fn write_npy<W: Write>(w: &mut W, x: &Array) -> Result<()> {
+pub(crate) fn write_npy<W: Write>(w: &mut W, x: &Array) -> Result<()> {
     let buf = x.buffer()?;
     w.write_all(&header_bytes(x.dtype(), x.shape()))?;
     let item = buf.dtype().size();

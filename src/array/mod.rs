@@ -1,24 +1,40 @@
 //! The user-facing lazy [`Array`]: every method builds a graph node after checking shapes.
 
+mod convert;
 mod creation;
 pub mod display;
+mod gather;
 pub mod index;
 pub mod io;
 pub mod linalg;
 mod math;
 mod movement;
+#[cfg(feature = "ndarray")]
+pub mod ndarray_interop;
+pub mod npz;
 mod ops;
 pub mod random;
 mod reduce;
+#[cfg(feature = "safetensors")]
+pub mod safetensors_io;
+mod update;
 
+pub use convert::Iter;
 pub use creation::{
     IntoArrayData, arange, array, eye, full, linspace, ones, scalar, try_arange, try_eye, try_full,
     try_linspace, try_zeros, zeros, zeros_like,
 };
+pub use gather::{
+    argwhere, put_along_axis, take_along_axis, try_put_along_axis, try_take_along_axis,
+};
 pub use math::{maximum, minimum, where_};
 pub use movement::{SliceArg, SliceInfo, concatenate, split, stack, try_concatenate};
-pub use ops::IntoScalar;
+pub use ops::{ArrayOrScalar, IntoScalar};
 pub use reduce::Axes;
+pub use update::{
+    At, Selection, add_at, can_cast_same_kind, maximum_at, minimum_at, multiply_at, subtract_at,
+    try_add_at, try_maximum_at, try_minimum_at, try_multiply_at, try_subtract_at,
+};
 
 use crate::dtype::{DType, Element, Scalar};
 use crate::error::{Error, Result};
@@ -324,15 +340,6 @@ impl Array {
         }
         let shape = v.shape.to_vec();
         Array::build(Op::View(v), base.dtype(), shape, &[base])
-    }
-}
-
-impl std::fmt::Debug for Array {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match display::repr(self) {
-            Ok(s) => f.write_str(&s),
-            Err(e) => write!(f, "<array: {e}>"),
-        }
     }
 }
 

@@ -83,7 +83,7 @@ macro_rules! impl_to_isize {
         }
     )*};
 }
-impl_to_isize!(i32, i64, isize, usize);
+impl_to_isize!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
 
 macro_rules! impl_slice_arg {
     ($($t:ty),*) => {$(
@@ -114,7 +114,7 @@ macro_rules! impl_slice_arg {
         }
     )*};
 }
-impl_slice_arg!(i32, i64, isize, usize);
+impl_slice_arg!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
 
 impl From<std::ops::RangeFull> for SliceArg {
     fn from(_: std::ops::RangeFull) -> Self {
@@ -387,16 +387,20 @@ impl Array {
         }
     }
 
-    /// `x[i]`: the sub-array at index `i` of axis 0 (negative counts from the end).
+    /// `x[i]`: the sub-array at index `i` of axis 0 (negative counts from the end); `i` is
+    /// any Rust integer (a `usize` from a `Vec` index needs no cast), or a range.
     ///
     /// ```
     /// let x = lazynp::array([[1, 2], [3, 4]]);
     /// assert_eq!(x.i(-1).to_vec::<i32>()?, vec![3, 4]);
+    /// let t: usize = 0;
+    /// assert_eq!(x.i(t).to_vec::<i32>()?, vec![1, 2]);
+    /// assert_eq!(x.i(1u8).to_vec::<i32>()?, vec![3, 4]);
     /// # Ok::<(), lazynp::Error>(())
     /// ```
     #[track_caller]
-    pub fn i(&self, i: isize) -> Array {
-        ok(self.try_slice(&SliceInfo(vec![SliceArg::Index(i)])))
+    pub fn i(&self, i: impl Into<SliceArg>) -> Array {
+        ok(self.try_slice(&SliceInfo(vec![i.into()])))
     }
 
     /// `x[...]` with an index expression from [`s!`](crate::s).

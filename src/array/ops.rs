@@ -103,7 +103,7 @@ pub(crate) fn constant(value: Scalar, dtype: DType, shape: &[usize]) -> Array {
 
 /// A weak scalar as a constant of `dtype` and `shape`, refusing out-of-range ints as NumPy 2
 /// does.
-fn weak_to(s: Scalar, dtype: DType, shape: &[usize]) -> Result<Array> {
+pub(crate) fn weak_to(s: Scalar, dtype: DType, shape: &[usize]) -> Result<Array> {
     if let (Some((lo, hi)), Scalar::Int(_) | Scalar::UInt(_)) = (dtype.int_range(), s) {
         let v = match s {
             Scalar::Int(i) => i as i128,

@@ -295,7 +295,7 @@ impl Emitter<'_, '_> {
     ) {
         let needed: Vec<usize> = ops
             .clone()
-            .flat_map(|i| crate::passes::fuse::operands(&self.k.ops[i]))
+            .flat_map(|i| self.k.ops[i].operands())
             .filter(|&k| k < ops.start)
             .collect();
         self.ensure(&needed, ptrs, vals);
@@ -311,7 +311,7 @@ impl Emitter<'_, '_> {
         while let Some(k) = stack.pop() {
             if vals[k].is_none() && !missing[k] && self.k.ops[k] != KOp::ReduceResult {
                 missing[k] = true;
-                stack.extend(crate::passes::fuse::operands(&self.k.ops[k]));
+                stack.extend(self.k.ops[k].operands());
             }
         }
         for i in (0..self.k.ops.len()).filter(|&i| missing[i]) {

@@ -32,8 +32,9 @@ pub fn const_is_literal(s: Scalar) -> bool {
     }
 }
 
-/// A node whose op carries a run-time parameter: a view of a leaf (its offset) or a constant
-/// that is not a literal (its value).
+/// A node whose op carries a run-time parameter: a view of a leaf (its offset), a constant
+/// that is not a literal (its value), or an update through a view (its offset: the update loop
+/// reads the view from the node at every run).
 pub fn is_param(op: &Op, input_realized: impl Fn() -> bool) -> bool {
     match op {
         Op::Const(s) => !const_is_literal(*s),
@@ -48,6 +49,8 @@ pub fn is_param(op: &Op, input_realized: impl Fn() -> bool) -> bool {
         | Op::Concat { .. }
         | Op::Take { .. }
         | Op::Matmul => false,
+        // `x[i] = v` with `i` changing between runs: the update reads its view from the node.
+        Op::Update { target, .. } => matches!(target, super::op::UpdateTarget::View(_)),
     }
 }
 
@@ -68,6 +71,7 @@ const TAKE: u64 = 12;
 const MATMUL: u64 = 13;
 const DATA: u64 = 14;
 const ROOTS: u64 = 15;
+const UPDATE: u64 = 16;
 
 fn dtype_code(d: DType) -> u64 {
     d as u64
@@ -110,6 +114,7 @@ pub(crate) fn encode_node(
             Op::Concat { .. } => CONCAT,
             Op::Take { .. } => TAKE,
             Op::Matmul => MATMUL,
+            Op::Update { .. } => UPDATE,
         }
     };
     out.push(tag | dtype_code(n.dtype) << 8 | (stored as u64) << 16 | (n.shape.len() as u64) << 32);
@@ -138,6 +143,21 @@ pub(crate) fn encode_node(
             out.extend(axes.iter().map(|&a| a as u64));
         }
         Op::Concat { axis } | Op::Take { axis } => out.push(*axis as u64),
+        Op::Update { mode, target } => {
+            out.push(*mode as u64);
+            match target {
+                super::op::UpdateTarget::View(v) => {
+                    out.push(0);
+                    out.extend(v.strides.iter().map(|&s| s as u64));
+                    if !param {
+                        out.push(v.offset as u64);
+                    }
+                }
+                super::op::UpdateTarget::Index { axis } => out.extend([1, *axis as u64]),
+                super::op::UpdateTarget::Along { axis } => out.extend([2, *axis as u64]),
+                super::op::UpdateTarget::Mask => out.push(3),
+            }
+        }
     }
 }
 
@@ -214,6 +234,7 @@ fn tag_name(tag: u64) -> &'static str {
         CONCAT => "concatenate",
         TAKE => "take",
         MATMUL => "matmul",
+        UPDATE => "update",
         _ => "node",
     }
 }
@@ -293,6 +314,18 @@ mod tests {
         assert_eq!(key_of(&(x.i(0) * 0.3)), key_of(&(x.i(1) * 0.7)));
         assert_ne!(key_of(&(&x * 1.0)), key_of(&(&x * 3.0)));
         assert_ne!(key_of(&(&x * 2.0)), key_of(&(&x + 2.0)));
+    }
+
+    #[test]
+    fn an_update_at_a_changing_index_has_one_key() {
+        let x = crate::zeros([6, 3], DType::F64).eval().unwrap();
+        let key = |sel: crate::SliceInfo| {
+            let mut y = &x * 1.0;
+            y.assign(sel, 1.0);
+            key_of(&y)
+        };
+        assert_eq!(key(crate::s![1]), key(crate::s![4]));
+        assert_ne!(key(crate::s![1]), key(crate::s![1..3]));
     }
 
     #[test]

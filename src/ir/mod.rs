@@ -8,4 +8,4 @@ pub mod op;
 
 pub use graph::Graph;
 pub use node::{Node, NodeRef};
-pub use op::{BinaryOp, Op, ReduceOp, UnaryOp};
+pub use op::{BinaryOp, Op, ReduceOp, UnaryOp, UpdateMode, UpdateTarget};

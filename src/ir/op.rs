@@ -166,6 +166,73 @@ pub enum Op {
     },
     /// Batched matrix product: inputs `(..., m, k)` and `(..., k, n)` with equal batch dims.
     Matmul,
+    /// A functional scatter: a copy of input 0 (the target, of the node's dtype and shape) with
+    /// the elements chosen by `target` combined with the values (the last input, of the node's
+    /// dtype) by `mode`, one value at a time in C order of the values (a repeated index is
+    /// written again: last write wins for `Set`, updates accumulate for the others). Indices
+    /// are checked at run time (a typed error, never a write out of bounds).
+    Update {
+        /// How an old element and a value combine.
+        mode: UpdateMode,
+        /// Which elements are written.
+        target: UpdateTarget,
+    },
+}
+
+/// How [`Op::Update`] combines the old element `x` with the value `v`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum UpdateMode {
+    /// `v` (`x[i] = v`).
+    Set,
+    /// `x + v` (wrapping for ints; logical or on bool).
+    Add,
+    /// `x - v` (wrapping for ints; not for bool).
+    Sub,
+    /// `x * v` (wrapping for ints; logical and on bool).
+    Mul,
+    /// `np.minimum(x, v)` (NaN propagates).
+    Min,
+    /// `np.maximum(x, v)` (NaN propagates).
+    Max,
+}
+
+/// Which elements of the target [`Op::Update`] writes.
+#[derive(Clone, Debug, PartialEq, Hash)]
+pub enum UpdateTarget {
+    /// Basic indexing: the elements of a strided view of the target's C-order elements (the
+    /// view never repeats an element). Inputs: target, values (of the view's shape).
+    View(View),
+    /// `x[.., idx, ..] = v` along `axis`: input 1 holds int64 indices (any shape); the values
+    /// have shape `x.shape[:axis] + idx.shape + x.shape[axis+1:]`.
+    Index {
+        /// The axis indexed.
+        axis: usize,
+    },
+    /// `np.put_along_axis`: input 1 holds int64 indices of the values' shape (with the
+    /// target's number of dimensions); value `i` goes to `x[i]` with coordinate `axis`
+    /// replaced by `idx[i]`.
+    Along {
+        /// The axis indexed.
+        axis: usize,
+    },
+    /// `x[mask] = v`: input 1 is a bool mask of the target's leading `k` dimensions; the values
+    /// have shape `(n,) + x.shape[k:]` where `n` is the number of true elements or 1
+    /// (broadcast), checked at run time.
+    Mask,
+}
+
+impl UpdateMode {
+    /// Lower-case name used in dumps (`set`, `add`, ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            UpdateMode::Set => "set",
+            UpdateMode::Add => "add",
+            UpdateMode::Sub => "sub",
+            UpdateMode::Mul => "mul",
+            UpdateMode::Min => "min",
+            UpdateMode::Max => "max",
+        }
+    }
 }
 
 impl Op {
@@ -189,6 +256,22 @@ impl Op {
             Op::Concat { axis } => format!("concat(axis={axis})"),
             Op::Take { axis } => format!("take(axis={axis})"),
             Op::Matmul => "matmul".into(),
+            Op::Update { mode, target } => match target {
+                UpdateTarget::View(v) => format!(
+                    "update_{}(view shape={:?}, strides={:?}, offset={})",
+                    mode.name(),
+                    v.shape,
+                    v.strides,
+                    v.offset
+                ),
+                UpdateTarget::Index { axis } => {
+                    format!("update_{}(index axis={axis})", mode.name())
+                }
+                UpdateTarget::Along { axis } => {
+                    format!("update_{}(along axis={axis})", mode.name())
+                }
+                UpdateTarget::Mask => format!("update_{}(mask)", mode.name()),
+            },
         }
     }
 }

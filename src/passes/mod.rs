@@ -1,6 +1,9 @@
 //! The compiler pipeline, top to bottom: simplify (CSE, folding) → fuse (kernels) → schedule.
 
 pub mod fuse;
+mod index_map;
+mod lower;
+mod matmul_fusion;
 pub mod simplify;
 
 pub use fuse::{Plan, Reason, Rebase, Step};

@@ -100,7 +100,7 @@ fn eval_const(op: &KOp, dtype: DType, args: &[(Scalar, DType)]) -> Option<Scalar
 
 /// Folds `op` (of result `dtype`) given the ops built so far, or `None` to keep it.
 pub fn fold(op: &KOp, dtype: DType, ops: &[KOp], types: &[DType]) -> Option<Folded> {
-    let operands = super::fuse::operands(op);
+    let operands = op.operands();
     if !operands.is_empty() && operands.iter().all(|&k| constant(ops, k).is_some()) {
         let args: Vec<(Scalar, DType)> = operands
             .iter()

@@ -242,6 +242,19 @@ pub fn run(
                     let bytes = written.iter().map(|(_, b)| b.nbytes()).sum::<usize>();
                     let k = g.nodes[g.inputs[node][0]].shape[1];
                     (written, (bytes, 2 * n.size() * k, true, 0))
+                } else if let Op::Update { mode, target } = &n.op {
+                    // In place: the target's buffer when this step is its last reader.
+                    let mut ins = ins;
+                    let owned = super::update::in_place_input(g, plan, node).and_then(|x| {
+                        ins[0].0 = Arc::new(Buffer::for_output(n.dtype, 0));
+                        take_if_last(x, &readers, &mut values)
+                    });
+                    if owned.is_none() {
+                        ins[0] = input_view(g, canon, &values, g.inputs[node][0]);
+                    }
+                    let out = super::update::run(*mode, target, n.dtype, &n.shape, owned, &ins)?;
+                    let bytes = out.nbytes();
+                    (vec![(node, out)], (bytes, 0, true, 0))
                 } else {
                     let out = super::ops::run(&n.op, n.dtype, &n.shape, &ins, threads, backend)?;
                     let bytes = out.nbytes() + ins.iter().map(|(b, _)| b.nbytes()).sum::<usize>();

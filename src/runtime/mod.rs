@@ -11,6 +11,7 @@ pub mod matmul;
 pub mod matmul_dispatch;
 pub(crate) mod ops;
 pub(crate) mod pool;
+pub(crate) mod update;
 
 pub(crate) use buffer::Buffer;
 pub use buffer::live_bytes;

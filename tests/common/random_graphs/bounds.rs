@@ -398,12 +398,12 @@ fn inexact_bound(
             let mm = |p: &Array, q: &Array| r(p.try_matmul(q));
             let mut e = mm(&abs(&x), &abs(&y))? * (k * u) + (k + 1.0) * eta;
             if let Some(ey) = &bounds[*b] {
-                e = e + mm(&abs(&x), ey)?;
+                e += mm(&abs(&x), ey)?;
             }
             if let Some(ex) = &bounds[*a] {
-                e = e + mm(ex, &abs(&y))?;
+                e += mm(ex, &abs(&y))?;
                 if let Some(ey) = &bounds[*b] {
-                    e = e + mm(ex, ey)?;
+                    e += mm(ex, ey)?;
                 }
             }
             e
